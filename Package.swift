@@ -1,0 +1,55 @@
+// swift-tools-version: 6.0
+import PackageDescription
+
+let package = Package(
+    name: "Arbor",
+    platforms: [.macOS(.v14)],
+    products: [
+        .library(name: "ArborTensor", targets: ["ArborTensor"]),
+        .library(name: "SafeTensors", targets: ["SafeTensors"]),
+        .library(name: "Arbor", targets: ["Arbor"]),
+        .library(name: "ArborCheckpoint", targets: ["ArborCheckpoint"]),
+        .executable(name: "arbor", targets: ["arbor"]),
+        .executable(name: "arbor-bench", targets: ["ArborBench"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+    ],
+    targets: [
+        .target(name: "ArborTensor"),
+        .target(name: "SafeTensors", dependencies: ["ArborTensor"]),
+        .target(name: "Arbor", dependencies: ["ArborTensor"]),
+        .target(
+            name: "ArborCheckpoint",
+            dependencies: ["Arbor", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .executableTarget(
+            name: "arbor",
+            dependencies: [
+                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
+        ),
+        .executableTarget(
+            name: "ArborBench",
+            dependencies: [
+                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            path: "Benchmarks/ArborBench"
+        ),
+        // Shared test helpers (fixture locations, temporary directories); not shipped.
+        .target(name: "ArborTestSupport", path: "Tests/ArborTestSupport"),
+        .testTarget(name: "ArborTensorTests", dependencies: ["ArborTensor", "ArborTestSupport"]),
+        .testTarget(
+            name: "SafeTensorsTests",
+            dependencies: ["SafeTensors", "ArborTestSupport", .product(name: "Crypto", package: "swift-crypto")]
+        ),
+        .testTarget(name: "ArborTests", dependencies: ["Arbor", "ArborTestSupport"]),
+        .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborTestSupport"]),
+        .testTarget(name: "ArborCLITests", dependencies: ["arbor", "ArborTestSupport"]),
+    ],
+    swiftLanguageModes: [.v6]
+)
