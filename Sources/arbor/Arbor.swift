@@ -1,0 +1,13 @@
+import ArgumentParser
+
+/// The `arbor` command: inspect, convert, compare and verify model state on disk.
+@main
+struct ArborCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "arbor",
+        abstract: "Neural-network model state: safetensors files, state dicts and checkpoints.",
+        subcommands: [
+            DemoCommand.self,
+        ]
+    )
+}
