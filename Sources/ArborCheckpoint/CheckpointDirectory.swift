@@ -1,0 +1,91 @@
+import Foundation
+
+/// A run directory holding one subdirectory per saved step.
+///
+/// Only complete steps (a `step_N` directory whose `checkpoint.json` parses) are
+/// ever listed or restored; temporary directories left by a crash are ignored
+/// and removed by `removeLeftovers()`. Steps sort as integers.
+public struct CheckpointDirectory: Sendable {
+    /// One entry of a listing.
+    public struct Entry: Sendable {
+        /// The step number.
+        public var step: Int
+        /// The step's directory.
+        public var url: URL
+        /// Parsed `checkpoint.json`, or `nil` when the step is incomplete or corrupt.
+        public var metadata: CheckpointMetadata?
+        /// Why the step is not complete, when it is not.
+        public var problem: String?
+
+        /// Whether the step can be restored.
+        public var isComplete: Bool { metadata != nil }
+    }
+
+    /// The run directory.
+    public let url: URL
+
+    /// A run directory at `url` (it need not exist yet).
+    public init(url: URL) { self.url = url }
+
+    /// Every `step_N` directory, complete or not, sorted by step.
+    public func entries() throws(CheckpointError) -> [Entry] {
+        let manager = FileManager.default
+        guard manager.fileExists(atPath: url.path) else { return [] }
+        let names: [String]
+        do { names = try manager.contentsOfDirectory(atPath: url.path) } catch {
+            throw .io(path: url.path, reason: "cannot list: \(error.localizedDescription)")
+        }
+        var result: [Entry] = []
+        for name in names {
+            guard let step = StepDirectoryName.step(fromName: name) else { continue }
+            let directory = url.appendingPathComponent(name, isDirectory: true)
+            let metadataURL = directory.appendingPathComponent(CheckpointMetadata.fileName)
+            guard let data = manager.contents(atPath: metadataURL.path) else {
+                result.append(Entry(step: step, url: directory, metadata: nil,
+                                    problem: "no \(CheckpointMetadata.fileName) (incomplete save)"))
+                continue
+            }
+            do {
+                let metadata = try CheckpointMetadata.decode(data, path: metadataURL.path)
+                if metadata.step != step {
+                    result.append(Entry(step: step, url: directory, metadata: nil,
+                                        problem: "\(CheckpointMetadata.fileName) says step \(metadata.step)"))
+                } else {
+                    result.append(Entry(step: step, url: directory, metadata: metadata, problem: nil))
+                }
+            } catch {
+                result.append(Entry(step: step, url: directory, metadata: nil, problem: error.description))
+            }
+        }
+        return result.sorted { $0.step < $1.step }
+    }
+
+    /// Complete steps, sorted ascending.
+    public func completeSteps() throws(CheckpointError) -> [Int] {
+        try entries().filter(\.isComplete).map(\.step)
+    }
+
+    /// The newest complete step, if any.
+    public func latestStep() throws(CheckpointError) -> Int? { try completeSteps().last }
+
+    /// The directory of a complete step, or an error naming the run directory.
+    public func completeEntry(step: Int) throws(CheckpointError) -> Entry {
+        guard let entry = try entries().first(where: { $0.step == step }), entry.isComplete else {
+            throw .noSuchStep(directory: url.path, step: step)
+        }
+        return entry
+    }
+
+    /// Temporary directories left behind by interrupted saves.
+    public func leftovers() -> [URL] {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.filter { $0.hasPrefix(StepStaging.temporaryPrefix) }.sorted()
+            .map { url.appendingPathComponent($0, isDirectory: true) }
+    }
+
+    /// Removes temporary directories of interrupted saves. Call only when no other
+    /// process is saving into this directory.
+    public func removeLeftovers() throws(CheckpointError) {
+        for leftover in leftovers() { try DurableFile.remove(leftover) }
+    }
+}

@@ -1,0 +1,116 @@
+import Foundation
+
+/// A step being written: a hidden temporary sibling of the final step directory,
+/// renamed into place only when complete.
+///
+/// Order of a commit: every data file fsync'ed → `checkpoint.json` (with every
+/// file's size and SHA-256) written and fsync'ed last → directories fsync'ed →
+/// rename to `step_N` → parent fsync'ed. A crash at any point leaves either the
+/// old state or the new complete step, plus at most a `.tmp-` directory that
+/// readers ignore and the next manager removes.
+final class StepStaging {
+    /// Prefix of temporary step directories.
+    static let temporaryPrefix = ".tmp-"
+
+    let root: URL
+    let step: Int
+    let url: URL
+    private var committed = false
+
+    /// Creates the temporary directory for `step` under `root`.
+    init(root: URL, step: Int) throws(CheckpointError) {
+        self.root = root
+        self.step = step
+        self.url = root.appendingPathComponent(
+            "\(StepStaging.temporaryPrefix)\(StepDirectoryName.name(for: step))-\(UUID().uuidString.prefix(8))",
+            isDirectory: true)
+        try DurableFile.makeDirectory(root)
+        try DurableFile.makeDirectory(url)
+    }
+
+    /// The final location of the step.
+    var finalURL: URL { root.appendingPathComponent(StepDirectoryName.name(for: step), isDirectory: true) }
+
+    /// A subdirectory for one item, created on demand.
+    func itemDirectory(_ name: String) throws(CheckpointError) -> URL {
+        let directory = url.appendingPathComponent(name, isDirectory: true)
+        try DurableFile.makeDirectory(directory)
+        return directory
+    }
+
+    /// Checksums every file, writes `checkpoint.json` and renames into place.
+    /// `precomputed` holds digests already known from writing (skips re-reading).
+    @discardableResult
+    func commit(_ metadata: CheckpointMetadata, precomputed: [String: CheckpointMetadata.FileRecord] = [:],
+                force: Bool) throws(CheckpointError) -> CheckpointMetadata {
+        var metadata = metadata
+        var records: [String: CheckpointMetadata.FileRecord] = [:]
+        var directories: [URL] = [url]
+        for relative in try StepStaging.listFiles(in: url, directories: &directories) {
+            let file = url.appendingPathComponent(relative)
+            if let known = precomputed[relative] {
+                records[relative] = known
+            } else {
+                let digest = try FileDigest.sha256(of: file)
+                records[relative] = .init(bytes: digest.bytes, sha256: digest.sha256)
+            }
+            try DurableFile.sync(file)
+        }
+        metadata.files = records
+        let encoded: Data
+        do { encoded = try metadata.encoded() } catch {
+            throw .io(path: url.path, reason: "cannot encode checkpoint.json: \(error)")
+        }
+        try DurableFile.write(encoded, to: url.appendingPathComponent(CheckpointMetadata.fileName))
+        for directory in directories.reversed() { try DurableFile.sync(directory) }
+
+        let target = finalURL
+        if FileManager.default.fileExists(atPath: target.path) {
+            guard force else { throw .alreadyExists(path: target.path) }
+            // Swap the old step out first so the name always points at a complete step.
+            let trash = root.appendingPathComponent(
+                "\(StepStaging.temporaryPrefix)old-\(target.lastPathComponent)-\(UUID().uuidString.prefix(8))")
+            try DurableFile.rename(target, to: trash)
+            try DurableFile.rename(url, to: target)
+            try DurableFile.sync(root)
+            try DurableFile.remove(trash)
+        } else {
+            try DurableFile.rename(url, to: target)
+        }
+        try DurableFile.sync(root)
+        committed = true
+        return metadata
+    }
+
+    /// Removes the temporary directory of a save that will not be committed.
+    func abandon() {
+        if !committed { try? DurableFile.remove(url) }
+    }
+
+    /// Relative paths of all regular files below `directory`, sorted; collects
+    /// subdirectories into `directories` for fsync.
+    static func listFiles(in directory: URL, directories: inout [URL]) throws(CheckpointError) -> [String] {
+        var result: [String] = []
+        let manager = FileManager.default
+        var pending: [(URL, String)] = [(directory, "")]
+        while let (current, prefix) = pending.popLast() {
+            let names: [String]
+            do { names = try manager.contentsOfDirectory(atPath: current.path) } catch {
+                throw .io(path: current.path, reason: "cannot list: \(error.localizedDescription)")
+            }
+            for name in names {
+                let child = current.appendingPathComponent(name)
+                let relative = prefix.isEmpty ? name : prefix + "/" + name
+                var isDirectory: ObjCBool = false
+                _ = manager.fileExists(atPath: child.path, isDirectory: &isDirectory)
+                if isDirectory.boolValue {
+                    directories.append(child)
+                    pending.append((child, relative))
+                } else {
+                    result.append(relative)
+                }
+            }
+        }
+        return result.sorted()
+    }
+}
