@@ -13,13 +13,17 @@
 /// - integer -> float: rounds to nearest even.
 /// - to bool: nonzero (including NaN) is `true`; from bool: 0 or 1.
 enum DTypeConversion {
-    /// Converts `count` elements. Both dtypes must be numeric and differ; the
-    /// source must be aligned to its element size.
+    /// Converts `count` elements. Both dtypes must be numeric (equal dtypes copy);
+    /// the source must be aligned to its element size.
     static func convert(
         _ source: UnsafeRawPointer, from sourceType: DType,
         to target: UnsafeMutableRawPointer, as targetType: DType, count: Int
     ) {
         guard count > 0 else { return }
+        if sourceType == targetType {
+            target.copyMemory(from: source, byteCount: count * (sourceType.byteSize ?? 0))
+            return
+        }
         let s = source, t = target, n = count
         switch sourceType {
         case .float32: fromFloat(s, t, targetType, n) { (x: UInt32) in x }
