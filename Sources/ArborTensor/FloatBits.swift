@@ -75,12 +75,13 @@ enum FloatBits {
     /// float16 bits -> float32 bits, exact; NaN payloads shift up unquieted.
     @inline(__always)
     static func float(fromHalf h: UInt16) -> UInt32 {
+        // Branch-free (all three candidates, then select) so the loop vectorizes.
         let sign = UInt32(h & 0x8000) << 16
         let a = UInt32(h & 0x7FFF)
-        if a >= 0x7C00 { return sign | 0x7F80_0000 | ((a & 0x03FF) << 13) }
-        if a >= 0x0400 { return sign | ((a << 13) &+ 0x3800_0000) }
-        // Zero or subnormal: a * 2^-24 is exact in float32.
-        return sign | (Float(a) * 0x1p-24).bitPattern
+        let special = 0x7F80_0000 | ((a & 0x03FF) << 13)
+        let normal = (a << 13) &+ 0x3800_0000
+        let subnormal = (Float(Int32(bitPattern: a)) * 0x1p-24).bitPattern  // zero or subnormal: exact
+        return sign | (a >= 0x7C00 ? special : (a >= 0x0400 ? normal : subnormal))
     }
 
     /// float16 bits -> float64 bits, exact; NaN payloads shift up unquieted (numpy).
@@ -112,10 +113,9 @@ enum FloatBits {
     /// float32 bits -> float64 bits: exact; a NaN is quieted and keeps its payload.
     @inline(__always)
     static func double(fromFloat f: UInt32) -> UInt64 {
-        if f & 0x7FFF_FFFF > 0x7F80_0000 {
-            return UInt64(f & 0x8000_0000) << 32 | 0x7FF8_0000_0000_0000 | UInt64(f & 0x007F_FFFF) << 29
-        }
-        return Double(Float(bitPattern: f)).bitPattern
+        let nan = UInt64(f & 0x8000_0000) << 32 | 0x7FF8_0000_0000_0000 | UInt64(f & 0x007F_FFFF) << 29
+        let value = Double(Float(bitPattern: f)).bitPattern
+        return f & 0x7FFF_FFFF > 0x7F80_0000 ? nan : value
     }
 
     /// float64 bits -> float32 bits, rounded to nearest even; a NaN is quieted and
