@@ -13,6 +13,12 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
     case reshapeMismatch(from: [Int], to: [Int])
     /// A conversion or value read on a dtype Arbor stores but does not interpret.
     case unsupportedDType(DType, operation: String)
+    /// Values were read from an abstract tensor, which has shape and dtype only.
+    case abstractTensor(shape: [Int], dtype: DType, operation: String)
+    /// An element index has the wrong rank or lies outside the shape.
+    case indexOutOfRange(index: [Int], shape: [Int])
+    /// An argument of a creation or random function is out of its domain.
+    case invalidArgument(operation: String, reason: String)
 
     /// One line a user can act on.
     public var description: String {
@@ -24,6 +30,10 @@ public enum TensorError: Error, Equatable, CustomStringConvertible {
         case let .rangeOutsideFile(range, size): "bytes \(range.lowerBound)..<\(range.upperBound) lie outside a file of \(size) bytes"
         case let .reshapeMismatch(from, to): "cannot reshape \(from) to \(to): element counts differ"
         case let .unsupportedDType(dtype, operation): "\(operation) is not supported for \(dtype) (stored byte-exact only)"
+        case let .abstractTensor(shape, dtype, operation):
+            "\(operation) needs values, but the \(dtype) tensor of shape \(shape) is abstract (shape and dtype only); load its values first"
+        case let .indexOutOfRange(index, shape): "index \(index) is outside shape \(shape)"
+        case let .invalidArgument(operation, reason): "\(operation): \(reason)"
         }
     }
 }
