@@ -2,8 +2,8 @@
 ///
 /// Typed access (`Tensor(_:shape:)`, `scalars(as:)`, `withUnsafeBufferPointer(as:)`)
 /// is limited to these types so that a buffer is never read as the wrong type.
-/// `bfloat16` and the 8-bit floats have no native Swift type; read them through
-/// `Tensor.converted(to:)` or their bit patterns (`UInt16`/`UInt8` views).
+/// `bfloat16` and the 8-bit floats use the bit-pattern types `BFloat16`,
+/// `Float8E4M3` and `Float8E5M2`.
 public protocol TensorElement: Sendable, BitwiseCopyable {
     /// The dtype whose elements have this memory layout.
     static var dtype: DType { get }
