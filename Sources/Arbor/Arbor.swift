@@ -1,0 +1,2 @@
+// `import Arbor` is all a user writes: tensors come along.
+@_exported import ArborTensor

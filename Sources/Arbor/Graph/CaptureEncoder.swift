@@ -1,0 +1,249 @@
+/// Reads one module's properties through its `Codable` conformance.
+///
+/// Swift writes `encode(to:)` for every `Codable` class, listing each stored
+/// property with its name. This encoder receives those calls and records what
+/// it is given: variables and modules as objects (not descended into here —
+/// `GraphCapture` visits them in sorted path order afterwards), plain data as
+/// attributes, arrays and dictionaries as containers. It never serialises bytes.
+final class CaptureEncoder: Encoder {
+    /// How keys of this container become `PathKey`s.
+    enum KeyStyle { case properties, dictionaryNames, dictionaryIndices }
+
+    let hidden: Bool
+    let style: KeyStyle
+    private var storage: RawField?
+
+    init(hidden: Bool, style: KeyStyle) {
+        self.hidden = hidden
+        self.style = style
+    }
+
+    var codingPath: [any CodingKey] { [] }
+    var userInfo: [CodingUserInfoKey: Any] { [:] }
+
+    /// What was encoded (an empty keyed container when nothing was).
+    func result() -> RawField { storage ?? .keyed(KeyedStore()) }
+
+    func container<Key: CodingKey>(keyedBy type: Key.Type) -> KeyedEncodingContainer<Key> {
+        let store: KeyedStore
+        if case .keyed(let existing) = storage { store = existing } else {
+            store = KeyedStore()
+            storage = .keyed(store)
+        }
+        return KeyedEncodingContainer(CaptureKeyedContainer<Key>(store: store, hidden: hidden, style: style))
+    }
+
+    func unkeyedContainer() -> any UnkeyedEncodingContainer {
+        let store: UnkeyedStore
+        if case .unkeyed(let existing) = storage { store = existing } else {
+            store = UnkeyedStore()
+            storage = .unkeyed(store)
+        }
+        return CaptureUnkeyedContainer(store: store, hidden: hidden)
+    }
+
+    func singleValueContainer() -> any SingleValueEncodingContainer {
+        CaptureSingleContainer(encoder: self)
+    }
+
+    fileprivate func setSingle(_ field: RawField) { storage = field }
+
+    /// Captures one value: objects by reference, everything else by encoding it.
+    static func capture<T: Encodable>(_ value: T, hidden: Bool) throws -> RawField {
+        if let variable = value as? Variable { return hidden ? .skipped : .variable(variable) }
+        if let module = value as? any Module { return hidden ? .skipped : .module(module) }
+        if value is Tensor { throw CaptureFailure(reason: .rawTensor) }
+        let style: KeyStyle = value is IntKeyedDictionary ? .dictionaryIndices
+            : (value is StringKeyedDictionary ? .dictionaryNames : .properties)
+        let child = CaptureEncoder(hidden: hidden, style: style)
+        try value.encode(to: child)
+        return child.result()
+    }
+}
+
+/// A module's properties as captured, before objects are visited.
+indirect enum RawField {
+    case module(any Module)
+    case variable(Variable)
+    case attribute(AttributeValue)
+    case keyed(KeyedStore)
+    case unkeyed(UnkeyedStore)
+    case deferred(CaptureEncoder)
+    case null
+    case skipped
+}
+
+final class KeyedStore {
+    var entries: [(key: PathKey, field: RawField)] = []
+}
+
+final class UnkeyedStore {
+    var items: [RawField] = []
+}
+
+/// An error raised while capturing, located relative to the module being read.
+struct CaptureFailure: Error {
+    enum Reason { case rawTensor, other(String) }
+    var keys: [PathKey] = []
+    var reason: Reason
+
+    func prepending(_ key: PathKey) -> CaptureFailure {
+        var copy = self
+        copy.keys.insert(key, at: 0)
+        return copy
+    }
+}
+
+/// Marks `[Int: V]` so its keys become `.index`; `[String: V]` keys stay names
+/// even when they spell numbers (both look alike to an encoder otherwise).
+protocol IntKeyedDictionary {}
+extension Dictionary: IntKeyedDictionary where Key == Int {}
+protocol StringKeyedDictionary {}
+extension Dictionary: StringKeyedDictionary where Key == String {}
+
+private func located<T>(_ key: PathKey, _ body: () throws -> T) throws -> T {
+    do { return try body() } catch let failure as CaptureFailure { throw failure.prepending(key) }
+}
+
+struct CaptureKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let store: KeyedStore
+    let hidden: Bool
+    let style: CaptureEncoder.KeyStyle
+    var codingPath: [any CodingKey] { [] }
+
+    private func pathKey(_ key: Key) -> PathKey {
+        if style == .dictionaryIndices, let index = key.intValue { return .index(index) }
+        return .name(key.stringValue)
+    }
+
+    /// Whether values under `key` are outside the state (a `_` property).
+    private func hides(_ key: Key) -> Bool {
+        hidden || (style == .properties && key.stringValue.hasPrefix("_"))
+    }
+
+    private func add(_ key: Key, _ field: RawField) { store.entries.append((pathKey(key), field)) }
+
+    mutating func encodeNil(forKey key: Key) throws { add(key, .null) }
+    mutating func encode(_ value: Bool, forKey key: Key) throws { add(key, .attribute(.bool(value))) }
+    mutating func encode(_ value: String, forKey key: Key) throws { add(key, .attribute(.string(value))) }
+    mutating func encode(_ value: Double, forKey key: Key) throws { add(key, .attribute(.double(value.bitPattern))) }
+    mutating func encode(_ value: Float, forKey key: Key) throws { add(key, .attribute(.float(value.bitPattern))) }
+    mutating func encode(_ value: Int, forKey key: Key) throws { add(key, .attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int8, forKey key: Key) throws { add(key, .attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int16, forKey key: Key) throws { add(key, .attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int32, forKey key: Key) throws { add(key, .attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int64, forKey key: Key) throws { add(key, .attribute(.int(value))) }
+    mutating func encode(_ value: UInt, forKey key: Key) throws { add(key, .attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt8, forKey key: Key) throws { add(key, .attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt16, forKey key: Key) throws { add(key, .attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt32, forKey key: Key) throws { add(key, .attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt64, forKey key: Key) throws { add(key, .attribute(.uint(value))) }
+
+    mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
+        let pathKey = pathKey(key)
+        let hidden = hides(key)
+        store.entries.append((pathKey, try located(pathKey) { try CaptureEncoder.capture(value, hidden: hidden) }))
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(
+        keyedBy keyType: NestedKey.Type, forKey key: Key
+    ) -> KeyedEncodingContainer<NestedKey> {
+        let nested = KeyedStore()
+        add(key, .keyed(nested))
+        return KeyedEncodingContainer(CaptureKeyedContainer<NestedKey>(store: nested, hidden: hides(key), style: .properties))
+    }
+
+    mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
+        let nested = UnkeyedStore()
+        add(key, .unkeyed(nested))
+        return CaptureUnkeyedContainer(store: nested, hidden: hides(key))
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let encoder = CaptureEncoder(hidden: hidden, style: .properties)
+        store.entries.append((.name("super"), .deferred(encoder)))
+        return encoder
+    }
+
+    mutating func superEncoder(forKey key: Key) -> any Encoder {
+        let encoder = CaptureEncoder(hidden: hides(key), style: .properties)
+        add(key, .deferred(encoder))
+        return encoder
+    }
+}
+
+struct CaptureUnkeyedContainer: UnkeyedEncodingContainer {
+    let store: UnkeyedStore
+    let hidden: Bool
+    var codingPath: [any CodingKey] { [] }
+    var count: Int { store.items.count }
+
+    private func add(_ field: RawField) { store.items.append(field) }
+
+    mutating func encodeNil() throws { add(.null) }
+    mutating func encode(_ value: Bool) throws { add(.attribute(.bool(value))) }
+    mutating func encode(_ value: String) throws { add(.attribute(.string(value))) }
+    mutating func encode(_ value: Double) throws { add(.attribute(.double(value.bitPattern))) }
+    mutating func encode(_ value: Float) throws { add(.attribute(.float(value.bitPattern))) }
+    mutating func encode(_ value: Int) throws { add(.attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int8) throws { add(.attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int16) throws { add(.attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int32) throws { add(.attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int64) throws { add(.attribute(.int(value))) }
+    mutating func encode(_ value: UInt) throws { add(.attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt8) throws { add(.attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt16) throws { add(.attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt32) throws { add(.attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt64) throws { add(.attribute(.uint(value))) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        let index = PathKey.index(store.items.count)
+        let hidden = hidden
+        add(try located(index) { try CaptureEncoder.capture(value, hidden: hidden) })
+    }
+
+    mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
+        let nested = KeyedStore()
+        add(.keyed(nested))
+        return KeyedEncodingContainer(CaptureKeyedContainer<NestedKey>(store: nested, hidden: hidden, style: .properties))
+    }
+
+    mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
+        let nested = UnkeyedStore()
+        add(.unkeyed(nested))
+        return CaptureUnkeyedContainer(store: nested, hidden: hidden)
+    }
+
+    mutating func superEncoder() -> any Encoder {
+        let encoder = CaptureEncoder(hidden: hidden, style: .properties)
+        add(.deferred(encoder))
+        return encoder
+    }
+}
+
+struct CaptureSingleContainer: SingleValueEncodingContainer {
+    let encoder: CaptureEncoder
+    var codingPath: [any CodingKey] { [] }
+
+    private func set(_ field: RawField) { encoder.setSingle(field) }
+
+    mutating func encodeNil() throws { set(.null) }
+    mutating func encode(_ value: Bool) throws { set(.attribute(.bool(value))) }
+    mutating func encode(_ value: String) throws { set(.attribute(.string(value))) }
+    mutating func encode(_ value: Double) throws { set(.attribute(.double(value.bitPattern))) }
+    mutating func encode(_ value: Float) throws { set(.attribute(.float(value.bitPattern))) }
+    mutating func encode(_ value: Int) throws { set(.attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int8) throws { set(.attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int16) throws { set(.attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int32) throws { set(.attribute(.int(Int64(value)))) }
+    mutating func encode(_ value: Int64) throws { set(.attribute(.int(value))) }
+    mutating func encode(_ value: UInt) throws { set(.attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt8) throws { set(.attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt16) throws { set(.attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt32) throws { set(.attribute(.uint(UInt64(value)))) }
+    mutating func encode(_ value: UInt64) throws { set(.attribute(.uint(value))) }
+
+    mutating func encode<T: Encodable>(_ value: T) throws {
+        set(try CaptureEncoder.capture(value, hidden: encoder.hidden))
+    }
+}
