@@ -37,7 +37,7 @@ struct HeaderParser {
             throw .headerNotObject(file: file, found: value.kind)
         }
         var entries: [Entry] = []
-        var positions: [String: Int] = [:]
+        var positions: [ExactName: Int] = [:]
         var metadata: [String: String]?
         var sawMetadata = false
         var deferred: SafeTensorsError?
@@ -54,10 +54,10 @@ struct HeaderParser {
                 guard deferred == nil else { return }
                 do throws(SafeTensorsError) {
                     let entry = try interpretEntry(named: key, value)
-                    if let index = positions[key] {
+                    if let index = positions[ExactName(key)] {
                         entries[index] = entry
                     } else {
-                        positions[key] = entries.count
+                        positions[ExactName(key)] = entries.count
                         entries.append(entry)
                     }
                 } catch {

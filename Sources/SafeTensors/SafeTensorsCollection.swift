@@ -23,7 +23,7 @@ public final class SafeTensorsCollection: @unchecked Sendable {
     public let metadata: [String: String]?
     /// All tensor names: sorted for an index, file order for files.
     public let names: [String]
-    private let shardByName: [String: Int]
+    private let shardByName: [ExactName: Int]
     private let lock = NSLock()
     private var openFiles: [Int: SafeTensorsFile] = [:]
 
@@ -39,14 +39,14 @@ public final class SafeTensorsCollection: @unchecked Sendable {
         let directory = url.deletingLastPathComponent()
         var shardURLs: [URL] = []
         var shardNumber: [String: Int] = [:]
-        var shardByName: [String: Int] = [:]
+        var shardByName: [ExactName: Int] = [:]
         for (name, file) in index.weightMap {
             let number = shardNumber[file] ?? {
                 shardURLs.append(directory.appendingPathComponent(file))
                 shardNumber[file] = shardURLs.count - 1
                 return shardURLs.count - 1
             }()
-            shardByName[name] = number
+            shardByName[ExactName(name)] = number
         }
         self.indexURL = url
         self.shardURLs = shardURLs
@@ -59,16 +59,16 @@ public final class SafeTensorsCollection: @unchecked Sendable {
     /// naming both.
     public init(files urls: [URL]) throws(SafeTensorsError) {
         var names: [String] = []
-        var shardByName: [String: Int] = [:]
+        var shardByName: [ExactName: Int] = [:]
         var openFiles: [Int: SafeTensorsFile] = [:]
         for (number, url) in urls.enumerated() {
             let file = try SafeTensorsFile(contentsOf: url)
             openFiles[number] = file
             for name in file.names {
-                if let previous = shardByName[name] {
+                if let previous = shardByName[ExactName(name)] {
                     throw .tensorListedTwice(tensor: name, firstFile: urls[previous].path, secondFile: url.path)
                 }
-                shardByName[name] = number
+                shardByName[ExactName(name)] = number
                 names.append(name)
             }
         }
@@ -113,7 +113,7 @@ public final class SafeTensorsCollection: @unchecked Sendable {
     }
 
     /// The file that holds `name`, or `nil` when the collection has no such tensor.
-    public func shardURL(for name: String) -> URL? { shardByName[name].map { shardURLs[$0] } }
+    public func shardURL(for name: String) -> URL? { shardByName[ExactName(name)].map { shardURLs[$0] } }
 
     /// The opened shard at `index` in `shardURLs` (opened on first use).
     public func shard(at index: Int) throws(SafeTensorsError) -> SafeTensorsFile {
@@ -145,7 +145,7 @@ public final class SafeTensorsCollection: @unchecked Sendable {
         for number in shardURLs.indices {
             let file = try shard(at: number)
             for name in file.names {
-                if let owner = shardByName[name], owner != number {
+                if let owner = shardByName[ExactName(name)], owner != number {
                     throw .tensorListedTwice(tensor: name, firstFile: shardURLs[owner].path, secondFile: file.url.path)
                 }
             }
@@ -154,7 +154,7 @@ public final class SafeTensorsCollection: @unchecked Sendable {
     }
 
     private func locate(_ name: String) throws(SafeTensorsError) -> (file: SafeTensorsFile, info: TensorInfo) {
-        guard let number = shardByName[name] else {
+        guard let number = shardByName[ExactName(name)] else {
             throw .tensorNotFound(file: (indexURL ?? shardURLs.first)?.path ?? "<empty>", tensor: name)
         }
         let file = try shard(at: number)

@@ -19,7 +19,7 @@ public struct SafeTensorsHeader: Sendable {
     public let metadata: [String: String]?
     /// Length of the JSON header in bytes (the 8-byte prefix's value).
     public let headerLength: Int
-    private let indexByName: [String: Int]
+    private let indexByName: [ExactName: Int]
 
     /// Offset in the file of the first data byte: the 8-byte prefix plus the header.
     public var dataStart: Int { 8 + headerLength }
@@ -31,7 +31,7 @@ public struct SafeTensorsHeader: Sendable {
 
     /// The info for `name`, or `nil` when the file has no such tensor.
     public func info(named name: String) -> TensorInfo? {
-        indexByName[name].map { tensors[$0] }
+        indexByName[ExactName(name)].map { tensors[$0] }
     }
 
     /// Parses the header at the start of `fileBytes`, which must be the whole file
@@ -63,7 +63,7 @@ public struct SafeTensorsHeader: Sendable {
 
         var tensors: [TensorInfo] = []
         tensors.reserveCapacity(parsed.entries.count)
-        var indexByName: [String: Int] = [:]
+        var indexByName: [ExactName: Int] = [:]
         indexByName.reserveCapacity(parsed.entries.count)
         for entry in ordered {
             guard entry.shape.allSatisfy({ $0 <= UInt64(Int.max) }),
@@ -71,7 +71,7 @@ public struct SafeTensorsHeader: Sendable {
                 throw .shapeNotRepresentable(file: file, tensor: entry.name, shape: entry.shape)
             }
             // Offsets are within the file (checked above), so they fit in Int.
-            indexByName[entry.name] = tensors.count
+            indexByName[ExactName(entry.name)] = tensors.count
             tensors.append(TensorInfo(name: entry.name, dtype: entry.dtype, shape: entry.shape.map { Int($0) },
                                       dataOffsets: Int(entry.begin)..<Int(entry.end)))
         }

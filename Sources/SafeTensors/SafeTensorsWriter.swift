@@ -70,11 +70,11 @@ public enum SafeTensorsWriter {
     /// and a header over the reference cap. `file` names the target in errors.
     public static func makePlan(entries: [SafeTensorsEntry], metadata: [String: String]?, file: String)
         throws(SafeTensorsError) -> Plan {
-        var seen = Set<String>()
+        var seen = Set<ExactName>()
         seen.reserveCapacity(entries.count)
         for entry in entries {
             if entry.name == "__metadata__" { throw .reservedName(file: file) }
-            guard seen.insert(entry.name).inserted else { throw .duplicateName(file: file, tensor: entry.name) }
+            guard seen.insert(ExactName(entry.name)).inserted else { throw .duplicateName(file: file, tensor: entry.name) }
             if case let .tensor(tensor) = entry.payload, tensor.isAbstract {
                 throw .abstractTensor(file: file, tensor: entry.name)
             }

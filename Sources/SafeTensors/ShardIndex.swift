@@ -43,7 +43,7 @@ public struct ShardIndex: Sendable, Equatable {
         guard case let .object(members) = value else {
             throw .invalidIndex(file: file, reason: "must be a JSON object, found \(value.kind)")
         }
-        var map: [String: String] = [:]
+        var map: [ExactName: (name: String, file: String)] = [:]
         var metadata: [String: String] = [:]
         var totalSize: Int?
         var sawWeightMap = false
@@ -61,10 +61,10 @@ public struct ShardIndex: Sendable, Equatable {
                     guard !shard.isEmpty, !shard.hasPrefix("/"), !shard.split(separator: "/").contains("..") else {
                         throw .invalidIndex(file: file, reason: "weight_map[\(quoted(name))] = \(quoted(shard)) is not a file beside the index")
                     }
-                    if let previous = map[name] {
-                        throw .tensorListedTwice(tensor: name, firstFile: previous, secondFile: shard)
+                    if let previous = map[ExactName(name)] {
+                        throw .tensorListedTwice(tensor: name, firstFile: previous.file, secondFile: shard)
                     }
-                    map[name] = shard
+                    map[ExactName(name)] = (name, shard)
                 }
             case "metadata":
                 guard case let .object(entries) = member else {
@@ -89,8 +89,7 @@ public struct ShardIndex: Sendable, Equatable {
             }
         }
         guard sawWeightMap else { throw .invalidIndex(file: file, reason: "no \"weight_map\" object") }
-        self.weightMap = map.sorted { $0.key.unicodeScalars.lexicographicallyPrecedes($1.key.unicodeScalars) }
-            .map { (name: $0.key, file: $0.value) }
+        self.weightMap = map.values.sorted { $0.name.unicodeScalars.lexicographicallyPrecedes($1.name.unicodeScalars) }
         self.metadata = metadata
         self.totalSize = totalSize
     }

@@ -42,8 +42,8 @@ extension SafeTensorsWriter {
         entries: [SafeTensorsEntry], to directory: URL, maxShardSize: Int,
         baseName: String = "model", metadata: [String: String] = ["format": "pt"]
     ) throws(SafeTensorsError) -> ShardedWriteResult {
-        var seen = Set<String>()
-        for entry in entries where !seen.insert(entry.name).inserted {
+        var seen = Set<ExactName>()
+        for entry in entries where !seen.insert(ExactName(entry.name)).inserted {
             throw .duplicateName(file: directory.path, tensor: entry.name)
         }
         let shards = planShards(entries, maxShardSize: maxShardSize)
