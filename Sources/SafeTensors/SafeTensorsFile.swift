@@ -1,0 +1,94 @@
+import ArborTensor
+import Foundation
+
+/// An open safetensors file: the validated header, and zero-copy tensors that are
+/// windows into the memory-mapped file.
+///
+/// Opening maps the file and parses only the header, so it costs the same for a
+/// 1 KB file and a 100 GB one; the kernel reads a tensor's pages when they are
+/// first touched. Tensors returned by `tensor(named:)` keep the mapping alive after
+/// this value is gone.
+///
+/// ```swift
+/// let file = try SafeTensorsFile(contentsOf: url)
+/// for info in file.tensors { print(info.name, info.dtype, info.shape) }
+/// let weight = try file.tensor(named: "model.embed_tokens.weight")  // no copy
+/// ```
+public struct SafeTensorsFile: Sendable {
+    /// Where the file is.
+    public let url: URL
+    /// The validated header.
+    public let header: SafeTensorsHeader
+    /// The mapping every tensor of this file points into.
+    public let mapping: MappedFile
+
+    /// Maps `url` and validates its header with the reference rules.
+    public init(contentsOf url: URL) throws(SafeTensorsError) {
+        let mapping: MappedFile
+        do {
+            mapping = try MappedFile(url: url)
+        } catch {
+            switch error {
+            case let .cannotOpen(path, reason), let .cannotMap(path, reason):
+                throw .cannotOpen(file: path, reason: reason)
+            case let .notARegularFile(path):
+                throw .cannotOpen(file: path, reason: "not a regular file")
+            }
+        }
+        self.url = url
+        self.mapping = mapping
+        self.header = try SafeTensorsHeader(fileBytes: mapping.bytes, file: url.path)
+    }
+
+    /// The tensors in data-offset order (the order their bytes appear in the file).
+    public var tensors: [TensorInfo] { header.tensors }
+    /// Tensor names in data-offset order.
+    public var names: [String] { header.names }
+    /// The `__metadata__` map, if the file has one.
+    public var metadata: [String: String]? { header.metadata }
+    /// Length of the JSON header in bytes.
+    public var headerLength: Int { header.headerLength }
+    /// Size of the whole file in bytes.
+    public var fileSize: Int { mapping.byteCount }
+
+    /// The info for `name`, or `nil` when the file has no such tensor.
+    public func info(named name: String) -> TensorInfo? { header.info(named: name) }
+
+    /// The tensor `name` as a read-only window into the mapping (nothing is copied;
+    /// writing to it copies first).
+    public func tensor(named name: String) throws(SafeTensorsError) -> Tensor {
+        guard let info = header.info(named: name) else { throw .tensorNotFound(file: url.path, tensor: name) }
+        return try tensor(for: info)
+    }
+
+    /// The tensor an info from this file describes, as a zero-copy window.
+    public func tensor(for info: TensorInfo) throws(SafeTensorsError) -> Tensor {
+        let range = (header.dataStart + info.dataOffsets.lowerBound)..<(header.dataStart + info.dataOffsets.upperBound)
+        do {
+            return try Tensor(shape: info.shape, dtype: info.dtype, mapping: range, of: mapping)
+        } catch {
+            // Unreachable for infos of this file (the header was validated), but an
+            // info from another file could land here.
+            throw .sizeMismatch(file: url.path, tensor: info.name, expected: UInt64(info.byteCount),
+                                actual: UInt64(range.count))
+        }
+    }
+
+    /// The raw bytes of `info`'s tensor inside the mapping (valid while this file
+    /// or any tensor of it is alive). Useful to hash or copy raw-only dtypes.
+    public func bytes(for info: TensorInfo) -> UnsafeRawBufferPointer {
+        let start = header.dataStart + info.dataOffsets.lowerBound
+        guard start + info.byteCount <= mapping.byteCount, info.byteCount > 0 else {
+            return UnsafeRawBufferPointer(start: nil, count: 0)
+        }
+        return UnsafeRawBufferPointer(rebasing: mapping.bytes[start..<(start + info.byteCount)])
+    }
+
+    /// Every tensor, keyed by name, all zero-copy.
+    public func loadAll() throws(SafeTensorsError) -> [String: Tensor] {
+        var result: [String: Tensor] = [:]
+        result.reserveCapacity(tensors.count)
+        for info in tensors { result[info.name] = try tensor(for: info) }
+        return result
+    }
+}
