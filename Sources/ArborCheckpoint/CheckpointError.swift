@@ -1,3 +1,5 @@
+import Arbor
+
 /// Why a checkpoint operation failed. Every case names the file or directory
 /// involved, and restore mismatches list every problem at once.
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
@@ -23,8 +25,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case invalidItemName(String)
     /// The item is of another kind than the call expects (state vs JSON).
     case wrongItemKind(path: String, item: String, expected: String, actual: String)
-    /// Restoring into a target found structural problems (all of them, one per line).
-    case mismatch(path: String, problems: [String])
+    /// Restoring into a target found structural problems: all of them, sorted by
+    /// path, with near-miss suggestions.
+    case mismatch(path: String, StateMismatchError)
     /// A background save failed; rethrown by the next call so it is never lost.
     case backgroundSaveFailed(step: Int, reason: String)
     /// The manager was closed.
@@ -49,9 +52,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             "invalid item name \"\(name)\": use letters, digits, '_', '-' or '.', not starting with '.'"
         case let .wrongItemKind(path, item, expected, actual):
             "\(path): item \"\(item)\" holds \(actual), not \(expected)"
-        case let .mismatch(path, problems):
-            "\(path): restore target does not match the checkpoint (\(problems.count) problem\(problems.count == 1 ? "" : "s")):\n"
-                + problems.map { "  " + $0 }.joined(separator: "\n")
+        case let .mismatch(path, error):
+            "\(path): the checkpoint does not fit the restore target: \(error)"
         case let .backgroundSaveFailed(step, reason): "saving step \(step) in the background failed: \(reason)"
         case .closed: "the checkpoint manager is closed"
         }

@@ -12,24 +12,24 @@ final class StepStaging {
     /// Prefix of temporary step directories.
     static let temporaryPrefix = ".tmp-"
 
+    /// The directory that receives the final rename.
     let root: URL
-    let step: Int
+    /// Where the complete step will live.
+    let finalURL: URL
+    /// The temporary directory being filled.
     let url: URL
     private var committed = false
 
-    /// Creates the temporary directory for `step` under `root`.
-    init(root: URL, step: Int) throws(CheckpointError) {
-        self.root = root
-        self.step = step
+    /// Creates the temporary sibling of `finalURL`.
+    init(finalURL: URL) throws(CheckpointError) {
+        self.finalURL = finalURL.standardizedFileURL
+        self.root = self.finalURL.deletingLastPathComponent()
         self.url = root.appendingPathComponent(
-            "\(StepStaging.temporaryPrefix)\(StepDirectoryName.name(for: step))-\(UUID().uuidString.prefix(8))",
+            "\(StepStaging.temporaryPrefix)\(self.finalURL.lastPathComponent)-\(UUID().uuidString.prefix(8))",
             isDirectory: true)
         try DurableFile.makeDirectory(root)
         try DurableFile.makeDirectory(url)
     }
-
-    /// The final location of the step.
-    var finalURL: URL { root.appendingPathComponent(StepDirectoryName.name(for: step), isDirectory: true) }
 
     /// A subdirectory for one item, created on demand.
     func itemDirectory(_ name: String) throws(CheckpointError) -> URL {

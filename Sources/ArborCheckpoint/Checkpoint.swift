@@ -1,0 +1,109 @@
+import Arbor
+import Foundation
+
+/// A complete checkpoint on disk, opened for reading.
+///
+/// Restoring a `State` item needs no target: `tree.json` records every path with
+/// its key types, variable kinds, dtypes, shapes, metadata and shared entries,
+/// so what comes back is the State that was saved. Restoring into a target
+/// (concrete or abstract, e.g. from `Graph.evalShape`) validates structure, shape,
+/// dtype and kind and reports every mismatch in one error.
+public struct Checkpoint: Sendable {
+    /// The checkpoint's directory.
+    public let url: URL
+    /// Its parsed `checkpoint.json`.
+    public let metadata: CheckpointMetadata
+
+    /// Opens the checkpoint at `url`; fails when it is incomplete or not a checkpoint.
+    public init(url: URL) throws(CheckpointError) {
+        let metadataURL = url.appendingPathComponent(CheckpointMetadata.fileName)
+        guard let data = FileManager.default.contents(atPath: metadataURL.path) else {
+            throw .missingFile(path: metadataURL.path)
+        }
+        self.url = url
+        self.metadata = try CheckpointMetadata.decode(data, path: metadataURL.path)
+    }
+
+    /// The step saved.
+    public var step: Int { metadata.step }
+    /// Names of the items, sorted.
+    public var itemNames: [String] { metadata.items.keys.sorted() }
+
+    /// Recomputes every file's checksum; one error per damaged or missing file.
+    public func verify() -> [CheckpointError] { CheckpointDirectory.verify(metadata, in: url) }
+
+    /// The `State` item `name`, exactly as saved. Tensors are zero-copy views of
+    /// the mapped data files unless `copy` is set.
+    public func state(_ name: String, copy: Bool = false) throws(CheckpointError) -> State {
+        let directory = try itemDirectory(name, kind: .state)
+        return try StateItemReader.read(from: directory, copy: copy)
+    }
+
+    /// The `State` item `name` restored into `target`'s structure.
+    ///
+    /// Every path of `target` (or of the part `options.filter` selects) must be in
+    /// the checkpoint with the same shape, dtype and kind, and nothing else may be
+    /// there unless a filter asks for a partial restore; otherwise one error lists
+    /// every problem, sorted by path, with near-miss suggestions (a key that
+    /// differs by spelling, separator or integer-vs-string type). Dtypes are
+    /// converted only with `options.castDTypes`.
+    public func state(_ name: String, into target: State, options: RestoreOptions = .strict) throws(CheckpointError) -> State {
+        if options.verify, let problem = verify().first { throw problem }
+        let directory = try itemDirectory(name, kind: .state)
+        let saved = try StateItemReader.read(from: directory, copy: options.copy)
+        let wanted = options.filter.map { target.filter($0) } ?? target
+        var validation: ValidationOptions = options.castDTypes ? [.ignoreDTypes] : []
+        if options.filter != nil { validation.insert(.allowUnexpected) }
+        let problems = saved.mismatches(against: wanted, options: validation)
+        guard problems.isEmpty else { throw .mismatch(path: directory.path, StateMismatchError(problems: problems)) }
+
+        let savedByPath = Dictionary(uniqueKeysWithValues: zip(saved.paths, saved.leaves))
+        var entries: [(Path, VariableState)] = []
+        entries.reserveCapacity(wanted.count)
+        for (path, expected) in zip(wanted.paths, wanted.leaves) {
+            guard var leaf = savedByPath[path] else { continue }   // unreachable after validation
+            if leaf.dtype != expected.dtype {
+                do { leaf.value = try leaf.value.converted(to: expected.dtype) } catch {
+                    throw .corrupt(path: directory.path, reason: "\(path): cannot convert: \(error)")
+                }
+            }
+            entries.append((path, leaf))
+        }
+        do { return try State(flat: entries) } catch {
+            throw .corrupt(path: directory.path, reason: error.description)
+        }
+    }
+
+    /// Restores the `State` item `name` into `model`'s variables in place,
+    /// validated as `state(_:into:options:)` does.
+    public func restore(_ name: String, into model: some Module, options: RestoreOptions = .strict) throws(CheckpointError) {
+        let target: State
+        do { target = try Graph.state(model) } catch {
+            throw .io(path: url.path, reason: "cannot read the model's state: \(error)")
+        }
+        let restored = try state(name, into: target, options: options)
+        do { try Graph.update(model, restored) } catch {
+            throw .io(path: url.path, reason: "cannot update the model: \(error)")
+        }
+    }
+
+    /// The JSON item `name` decoded as `T`.
+    public func json<T: Decodable>(_ name: String, as type: T.Type = T.self) throws(CheckpointError) -> T {
+        let directory = try itemDirectory(name, kind: .json)
+        let file = directory.appendingPathComponent(CheckpointItem.jsonFileName)
+        guard let data = FileManager.default.contents(atPath: file.path) else { throw .missingFile(path: file.path) }
+        do { return try JSONDecoder().decode(T.self, from: data) } catch {
+            throw .corrupt(path: file.path, reason: "cannot decode as \(T.self): \(error)")
+        }
+    }
+
+    private func itemDirectory(_ name: String, kind: CheckpointMetadata.ItemKind) throws(CheckpointError) -> URL {
+        guard let item = metadata.items[name] else {
+            throw .noSuchItem(path: url.path, item: name, available: itemNames)
+        }
+        guard item.kind == kind else {
+            throw .wrongItemKind(path: url.path, item: name, expected: kind.rawValue, actual: item.kind.rawValue)
+        }
+        return url.appendingPathComponent(name, isDirectory: true)
+    }
+}

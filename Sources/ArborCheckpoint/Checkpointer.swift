@@ -1,0 +1,64 @@
+import Arbor
+import Foundation
+
+/// Saves and restores one checkpoint directory, synchronously and atomically.
+///
+/// `save` writes into a hidden temporary sibling, fsyncs every file and
+/// directory, writes `checkpoint.json` last and renames the directory into
+/// place, so the destination is either absent, the old checkpoint, or the new
+/// complete one — never half written. An existing checkpoint is replaced only
+/// with `force: true`. `CheckpointManager` builds step directories, retention and
+/// background saving on top of this.
+///
+/// ```swift
+/// let checkpointer = Checkpointer()
+/// try checkpointer.save(["params": .state(params)], to: url)
+/// let params = try checkpointer.open(url).state("params")            // faithful, no target needed
+/// let again = try checkpointer.open(url).state("params", into: target) // validated against a target
+/// ```
+public struct Checkpointer: Sendable {
+    /// Largest data file an item is split into (a bigger single tensor gets a file of its own).
+    public var maxDataFileBytes: Int
+
+    /// A checkpointer; `maxDataFileBytes` defaults to 1 GiB.
+    public init(maxDataFileBytes: Int = 1 << 30) {
+        self.maxDataFileBytes = maxDataFileBytes
+    }
+
+    /// Writes `items` as a complete checkpoint at `directory`.
+    @discardableResult
+    public func save(
+        _ items: [String: CheckpointItem], to directory: URL, step: Int = 0, metrics: [String: Double] = [:],
+        metadata: [String: String] = [:], time: Date = Date(), force: Bool = false
+    ) throws(CheckpointError) -> CheckpointMetadata {
+        for name in items.keys { try CheckpointItem.validate(name: name) }
+        if !force, FileManager.default.fileExists(atPath: directory.path) {
+            throw .alreadyExists(path: directory.path)
+        }
+        let staging = try StepStaging(finalURL: directory)
+        defer { staging.abandon() }
+        var records: [String: CheckpointMetadata.Item] = [:]
+        for (name, item) in items.sorted(by: { $0.key < $1.key }) {
+            let itemDirectory = try staging.itemDirectory(name)
+            switch item {
+            case .state(let state):
+                let files = try StateItemWriter.write(state, to: itemDirectory, maxFileBytes: maxDataFileBytes)
+                records[name] = .init(kind: .state, files: files.map { "\(name)/\($0)" })
+            case .json(let data):
+                try DurableFile.write(data, to: itemDirectory.appendingPathComponent(CheckpointItem.jsonFileName))
+                records[name] = .init(kind: .json, files: ["\(name)/\(CheckpointItem.jsonFileName)"])
+            }
+        }
+        let record = CheckpointMetadata(step: step, time: time, metrics: metrics, items: records,
+                                        metadata: metadata, files: [:])
+        return try staging.commit(record, force: force)
+    }
+
+    /// Opens a complete checkpoint for reading; with `verify`, first recomputes
+    /// every checksum and throws the first damaged file.
+    public func open(_ directory: URL, verify: Bool = false) throws(CheckpointError) -> Checkpoint {
+        let checkpoint = try Checkpoint(url: directory)
+        if verify, let problem = checkpoint.verify().first { throw problem }
+        return checkpoint
+    }
+}

@@ -1,0 +1,78 @@
+import Arbor
+import Foundation
+import SafeTensors
+
+/// Writes one `State` item: safetensors data files plus `tree.json`.
+///
+/// Leaves are packed into data files in path order, a new file starting when the
+/// current one would exceed `maxFileBytes` (one leaf larger than that gets a file
+/// of its own). Leaves whose tensors share storage (tied weights kept as one
+/// buffer) are written once and recorded as aliases.
+enum StateItemWriter {
+    /// Writes `state` into `directory` and returns the files written (relative to
+    /// the item directory).
+    static func write(_ state: State, to directory: URL, maxFileBytes: Int) throws(CheckpointError) -> [String] {
+        var leaves: [TreeFile.Leaf] = []
+        var groups: [[SafeTensorsEntry]] = [[]]
+        var groupBytes = 0
+        var firstPathByStorage: [ObjectIdentifier: (path: Path, shape: [Int], dtype: DType)] = [:]
+        var usedNames: Set<String> = []
+
+        for (path, leaf) in state.flat {
+            let value = leaf.value
+            guard !value.isAbstract else {
+                throw .io(path: directory.path, reason: "cannot save \(path): it is abstract (shape and dtype only, no values)")
+            }
+            var record = TreeFile.Leaf(
+                path: path.keys, kind: leaf.kind.name, dtype: value.dtype.safetensorsName, shape: value.shape,
+                metadata: leaf.metadata.isEmpty ? nil : leaf.metadata)
+            let identity = ObjectIdentifier(value.storage)
+            if value.byteCount > 0, let first = firstPathByStorage[identity],
+               first.shape == value.shape, first.dtype == value.dtype {
+                record.aliasOf = first.path.keys
+                leaves.append(record)
+                continue
+            }
+            firstPathByStorage[identity] = (path, value.shape, value.dtype)
+
+            var name = path.description
+            if name.isEmpty || name == "__metadata__" || usedNames.contains(name) { name = "\(name)#\(leaves.count)" }
+            usedNames.insert(name)
+
+            if groupBytes > 0, groupBytes + value.byteCount > maxFileBytes {
+                groups.append([])
+                groupBytes = 0
+            }
+            groups[groups.count - 1].append(SafeTensorsEntry(name: name, tensor: value))
+            groupBytes += value.byteCount
+            record.tensor = name
+            record.file = "\(groups.count - 1)"   // resolved to a file name below
+            leaves.append(record)
+        }
+
+        let fileNames = (0..<groups.count).map { index in
+            String(format: "data-%05d-of-%05d.safetensors", index, groups.count)
+        }
+        for index in leaves.indices {
+            if let group = leaves[index].file.flatMap(Int.init) { leaves[index].file = fileNames[group] }
+        }
+        for (index, entries) in groups.enumerated() {
+            let url = directory.appendingPathComponent(fileNames[index])
+            do {
+                try SafeTensorsWriter.write(entries: entries, metadata: ["format": "arbor"], to: url)
+            } catch {
+                throw .io(path: url.path, reason: error.description)
+            }
+        }
+
+        let tree = TreeFile(leaves: leaves)
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
+        let data: Data
+        do { data = try encoder.encode(tree) } catch {
+            throw .io(path: directory.path, reason: "cannot encode \(TreeFile.fileName): \(error)")
+        }
+        try DurableFile.write(data, to: directory.appendingPathComponent(TreeFile.fileName))
+        return fileNames + [TreeFile.fileName]
+    }
+}

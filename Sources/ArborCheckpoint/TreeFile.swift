@@ -1,0 +1,42 @@
+import Arbor
+import Foundation
+
+/// The contents of an item's `tree.json`: the State's structure, which is what
+/// makes a restore without a target faithful.
+///
+/// Paths are JSON arrays whose elements keep their type: `["layers", 0, "bias"]`
+/// has an integer `0`, while a genuine string key stays `"0"`. Each leaf records
+/// its variable kind, dtype, shape and metadata, and where its bytes are (a file
+/// and a tensor name inside it), or which earlier leaf it shares bytes with.
+struct TreeFile: Codable, Sendable {
+    /// One leaf of the State.
+    struct Leaf: Codable, Sendable {
+        var path: [PathKey]
+        var kind: String
+        var dtype: String
+        var shape: [Int]
+        var metadata: VariableMetadata?
+        /// Data file (relative to the item directory) holding the bytes.
+        var file: String?
+        /// Tensor name inside `file`.
+        var tensor: String?
+        /// Path of an earlier leaf whose bytes this leaf shares.
+        var aliasOf: [PathKey]?
+
+        enum CodingKeys: String, CodingKey {
+            case path, kind, dtype, shape, metadata, file, tensor, aliasOf = "alias_of"
+        }
+    }
+
+    /// Layout version of this file.
+    var formatVersion: Int = TreeFile.currentFormatVersion
+    /// Leaves in path order.
+    var leaves: [Leaf]
+
+    static let currentFormatVersion = 1
+    static let fileName = "tree.json"
+
+    enum CodingKeys: String, CodingKey {
+        case formatVersion = "format_version", leaves
+    }
+}

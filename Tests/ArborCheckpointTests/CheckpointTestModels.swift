@@ -1,0 +1,25 @@
+import Arbor
+import Foundation
+
+/// A layer with a weight and a bias, values derived from `seed` so tests can
+/// tell layers apart after a restore.
+final class TestLayer: Module {
+    let weight: Param
+    let bias: Param
+
+    init(inputs: Int, outputs: Int, seed: Float) {
+        weight = Param(Tensor((0..<(inputs * outputs)).map { Float($0) + seed }, shape: [outputs, inputs]))
+        bias = Param(Tensor((0..<outputs).map { -Float($0) - seed }, shape: [outputs]))
+    }
+}
+
+/// A stack of layers (integer path keys) with running statistics.
+final class TestStack: Module {
+    let layers: [TestLayer]
+    let runningMean: BatchStat
+
+    init(depth: Int, width: Int = 4) {
+        layers = (0..<depth).map { TestLayer(inputs: width, outputs: width, seed: Float($0) * 100) }
+        runningMean = BatchStat(Tensor([Float](repeating: 0.5, count: width), shape: [width]))
+    }
+}
