@@ -8,6 +8,7 @@ struct ArborCommand: AsyncParsableCommand {
         abstract: "Neural-network model state: safetensors files, state dicts and checkpoints.",
         subcommands: [
             DemoCommand.self,
+            InspectCommand.self,
         ]
     )
 }
