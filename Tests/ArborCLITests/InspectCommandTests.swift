@@ -1,0 +1,112 @@
+import ArborTestSupport
+import Foundation
+import Testing
+@testable import arbor
+
+/// `arbor inspect` against the sidecars written by the reference library.
+@Suite struct InspectCommandTests {
+    struct Sidecar: Decodable {
+        struct Entry: Decodable {
+            var name: String
+            var dtype: String
+            var shape: [Int]
+            var data_offsets: [Int]
+            var nbytes: Int
+            var sha256: String
+        }
+        var file: String
+        var file_size: Int
+        var header_len: Int
+        var metadata: [String: String]?
+        var tensor_count: Int
+        var tensors: [Entry]
+    }
+
+    static let sidecars: [URL] = {
+        let directory = Fixtures.url("safetensors/valid")
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
+        return names.filter { $0.hasSuffix(".json") }.sorted().map { directory.appendingPathComponent($0) }
+    }()
+
+    @Test func fixturesArePresent() {
+        #expect(Self.sidecars.count >= 20)
+    }
+
+    @Test(arguments: sidecars)
+    func agreesWithReferenceSidecar(_ sidecarURL: URL) throws {
+        let sidecar = try JSONDecoder().decode(Sidecar.self, from: Data(contentsOf: sidecarURL))
+        let file = sidecarURL.deletingLastPathComponent().appendingPathComponent(sidecar.file)
+        let report = try Inspection.make(url: file, checksums: true)
+        #expect(report.files.count == 1)
+        #expect(report.files[0].headerLen == sidecar.header_len)
+        #expect(report.files[0].fileSize == sidecar.file_size)
+        #expect((report.files[0].metadata ?? [:]) == (sidecar.metadata ?? [:]))
+        #expect(report.tensorCount == sidecar.tensor_count)
+        // Keyed by UTF-8 bytes: Swift's String equality would merge names that are
+        // canonically equivalent but distinct in the file ("é" vs "e\u{301}").
+        let byName = Dictionary(report.tensors.map { (Array($0.name.utf8), $0) }, uniquingKeysWith: { a, _ in a })
+        for expected in sidecar.tensors {
+            let found = try #require(byName[Array(expected.name.utf8)], "\(expected.name) in \(sidecar.file)")
+            #expect(found.dtype == expected.dtype)
+            #expect(found.shape == expected.shape)
+            #expect(found.dataOffsets == expected.data_offsets)
+            #expect(found.nbytes == expected.nbytes)
+            #expect(found.sha256 == expected.sha256, "\(expected.name) in \(sidecar.file)")
+        }
+    }
+
+    @Test func jsonOutputFromTheBinary() throws {
+        let file = Fixtures.url("safetensors/valid/dtype_F32.safetensors")
+        let outcome = try ArborExecutable.run(["inspect", "--json", "--checksums", file.path])
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let object = try JSONSerialization.jsonObject(with: Data(outcome.stdout.utf8)) as? [String: Any]
+        #expect(object?["tensor_count"] as? Int == 6)
+        #expect((object?["tensors"] as? [[String: Any]])?.first?["sha256"] is String)
+    }
+
+    @Test func tableOutputListsEveryTensor() throws {
+        let file = Fixtures.url("safetensors/valid/all_dtypes.safetensors")
+        let outcome = try ArborExecutable.run(["inspect", file.path])
+        #expect(outcome.status == 0)
+        let report = try Inspection.make(url: file, checksums: false)
+        for tensor in report.tensors { #expect(outcome.stdout.contains(tensor.name)) }
+        #expect(outcome.stdout.contains("total: \(report.tensorCount) tensors"))
+    }
+
+    struct InvalidIndex: Decodable {
+        struct Case: Decodable {
+            struct Reference: Decodable { var outcome: String }
+            var name: String
+            var file: String
+            var reference: Reference
+        }
+        var cases: [Case]
+    }
+
+    /// Every malformed file: the reference rejects it → exit 1 with one line naming
+    /// the file; never a crash or signal, whatever the file holds.
+    @Test func malformedFilesExitOneWithOneLine() throws {
+        let directory = Fixtures.url("safetensors/invalid")
+        let index = try JSONDecoder().decode(InvalidIndex.self, from: Data(contentsOf: directory.appendingPathComponent("index.json")))
+        #expect(index.cases.count >= 25)
+        for testCase in index.cases {
+            let path = directory.appendingPathComponent(testCase.file).path
+            let outcome = try ArborExecutable.run(["inspect", path])
+            #expect(!outcome.signaled, "\(testCase.name) crashed")
+            if testCase.reference.outcome == "error" {
+                #expect(outcome.status == 1, "\(testCase.name): \(outcome.stdout)")
+                let lines = outcome.stderr.split(separator: "\n")
+                #expect(lines.count == 1, "\(testCase.name): \(outcome.stderr)")
+                #expect(outcome.stderr.contains(path), "\(testCase.name): \(outcome.stderr)")
+            } else {
+                #expect(outcome.status == 0 || outcome.status == 1, "\(testCase.name)")
+            }
+        }
+    }
+
+    @Test func missingPathIsAnError() throws {
+        let outcome = try ArborExecutable.run(["inspect", "/nonexistent/model.safetensors"])
+        #expect(outcome.status == 1)
+        #expect(outcome.stderr.contains("/nonexistent/model.safetensors"))
+    }
+}
