@@ -9,6 +9,9 @@ struct ArborCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             InspectCommand.self,
+            CheckpointsCommand.self,
+            VerifyCommand.self,
+            SaveLoopCommand.self,
         ]
     )
 }

@@ -1,0 +1,73 @@
+import ArborCheckpoint
+import ArgumentParser
+import Foundation
+
+/// `arbor checkpoints DIR`: the steps of a training run's checkpoint directory.
+struct CheckpointsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "checkpoints",
+        abstract: "List the steps in a checkpoint directory: step, time, size, metrics, status."
+    )
+
+    @Argument(help: "A directory written by CheckpointManager (holding step_NNNNNNNN directories).")
+    var directory: String
+
+    @Flag(help: "Print JSON instead of a table.")
+    var json = false
+
+    struct Row: Codable {
+        var step: Int
+        var time: Date?
+        var bytes: Int?
+        var metrics: [String: Double]
+        var items: [String]
+        var status: String
+        var problem: String?
+    }
+
+    func run() async throws {
+        try await Terminal.failing {
+            let url = URL(fileURLWithPath: directory)
+            var isDirectory: ObjCBool = false
+            guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+                throw CheckpointError.io(path: url.path, reason: "no such directory")
+            }
+            let run = CheckpointDirectory(url: url)
+            let rows = try run.entries().map { entry in
+                Row(step: entry.step, time: entry.metadata?.time, bytes: entry.metadata?.totalBytes,
+                    metrics: entry.metadata?.metrics ?? [:], items: entry.metadata?.items.keys.sorted() ?? [],
+                    status: entry.isComplete ? "complete" : "incomplete", problem: entry.problem)
+            }
+            if json {
+                let encoder = JSONEncoder()
+                encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+                encoder.dateEncodingStrategy = .iso8601
+                encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
+                let listing = Listing(directory: url.path, steps: rows, leftovers: run.leftovers().map(\.lastPathComponent))
+                print(String(decoding: try encoder.encode(listing), as: UTF8.self))
+                return
+            }
+            print("\(url.path): \(rows.filter { $0.status == "complete" }.count) complete step(s)")
+            var table = TextTable(headers: ["step", "time", "size", "metrics", "items", "status"], rightAligned: [0, 2])
+            let formatter = ISO8601DateFormatter()
+            for row in rows {
+                let metrics = row.metrics.keys.sorted().map { "\($0)=\(String(format: "%.6g", row.metrics[$0]!))" }
+                table.add([String(row.step), row.time.map { formatter.string(from: $0) } ?? "-",
+                           row.bytes.map(ByteCount.text) ?? "-", metrics.joined(separator: " "),
+                           row.items.joined(separator: ","), row.problem.map { "incomplete: \($0)" } ?? row.status])
+            }
+            print(table.render())
+            let leftovers = run.leftovers()
+            if !leftovers.isEmpty {
+                print("\(leftovers.count) temporary director\(leftovers.count == 1 ? "y" : "ies") from interrupted saves "
+                      + "(removed by the next CheckpointManager): " + leftovers.map(\.lastPathComponent).joined(separator: ", "))
+            }
+        }
+    }
+
+    struct Listing: Codable {
+        var directory: String
+        var steps: [Row]
+        var leftovers: [String]
+    }
+}

@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# Long crash-safety run: SIGKILL a saving `arbor save-loop` at random moments,
+# TRIALS times (default 120), and after each kill check that no partial step is
+# listed and the newest step restores bit-exact. Not part of `swift test`.
+#   Tests/Stress/crash_trials.sh [TRIALS]
+set -euo pipefail
+cd "$(dirname "$0")/../.."
+trials=${1:-120}
+swift build -c release --product arbor >/dev/null
+bin=.build/release/arbor
+dir=$(mktemp -d -t arbor-crash-XXXXXX)
+trap 'rm -rf "$dir"' EXIT
+failures=0
+for ((i = 1; i <= trials; i++)); do
+  "$bin" save-loop "$dir" --elements 262144 >/dev/null 2>&1 &
+  pid=$!
+  sleep "0.$(printf '%03d' $((RANDOM % 400 + 20)))"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait "$pid" 2>/dev/null || true
+  if ! out=$("$bin" save-loop "$dir" --elements 262144 --check 2>&1); then
+    echo "trial $i: FAILED: $out"
+    failures=$((failures + 1))
+  fi
+done
+echo "$((trials - failures)) passed, $failures failed"
+[ "$failures" -eq 0 ]
