@@ -35,6 +35,9 @@ public final class AtomicFile {
     /// The temporary name it is written under until then.
     public let temporaryURL: URL
 
+    /// Whether `commit()` `fsync`s the file and its directory (see `init`).
+    public let durable: Bool
+
     private var descriptor: Int32
     private var buffer: UnsafeMutableRawPointer
     private var buffered = 0
@@ -42,8 +45,12 @@ public final class AtomicFile {
     private static let bufferCapacity = 1 << 20
 
     /// Creates an empty temporary file next to `destination` (mode 0644 minus umask).
-    public init(destination: URL) throws(FileIOError) {
+    /// With `durable: false` the commit skips both `fsync`s: the rename is still
+    /// atomic (readers never see a half file) but a power cut may lose the new
+    /// file. That is what the Python writer does, and what scratch output needs.
+    public init(destination: URL, durable: Bool = true) throws(FileIOError) {
         self.destination = destination
+        self.durable = durable
         let directory = destination.deletingLastPathComponent()
         let random = UInt64.random(in: 0...UInt64.max)
         let name = "." + destination.lastPathComponent + ".tmp-" + String(random, radix: 36)
@@ -91,7 +98,7 @@ public final class AtomicFile {
         }
         do throws(FileIOError) {
             try flush()
-            guard fsync(descriptor) == 0 else { throw .fromErrno(path: temporaryURL.path, operation: "fsync") }
+            guard !durable || fsync(descriptor) == 0 else { throw .fromErrno(path: temporaryURL.path, operation: "fsync") }
             guard close(descriptor) == 0 else { throw .fromErrno(path: temporaryURL.path, operation: "close") }
             descriptor = -1
             guard rename(temporaryURL.path, destination.path) == 0 else {
@@ -102,7 +109,7 @@ public final class AtomicFile {
             abort()
             throw error
         }
-        try AtomicFile.fsyncDirectory(destination.deletingLastPathComponent())
+        if durable { try AtomicFile.fsyncDirectory(destination.deletingLastPathComponent()) }
     }
 
     /// Discards the temporary file; the destination is left as it was.

@@ -41,8 +41,24 @@ struct HeaderParser {
         var metadata: [String: String]?
         var sawMetadata = false
         var deferred: SafeTensorsError?
+        func record(_ entry: Entry) {
+            if let index = positions[ExactName(entry.name)] {
+                entries[index] = entry
+            } else {
+                positions[ExactName(entry.name)] = entries.count
+                entries.append(entry)
+            }
+        }
         do throws(JSONScanner.ObjectScanError<SafeTensorsError>) {
             try scanner.scanObject { (scanner: inout JSONScanner, key: String) throws(SafeTensorsError) in
+                if deferred == nil, key != "__metadata__" {
+                    let saved = scanner
+                    if let entry = fastEntry(named: key, &scanner) {
+                        record(entry)
+                        return
+                    }
+                    scanner = saved
+                }
                 let value: JSONValue
                 do throws(JSONScanner.Failure) { value = try scanner.scanValue() } catch { throw invalidJSON(error) }
                 if key == "__metadata__" {
@@ -53,13 +69,7 @@ struct HeaderParser {
                 }
                 guard deferred == nil else { return }
                 do throws(SafeTensorsError) {
-                    let entry = try interpretEntry(named: key, value)
-                    if let index = positions[ExactName(key)] {
-                        entries[index] = entry
-                    } else {
-                        positions[ExactName(key)] = entries.count
-                        entries.append(entry)
-                    }
+                    record(try interpretEntry(named: key, value))
                 } catch {
                     deferred = error
                 }
@@ -73,6 +83,32 @@ struct HeaderParser {
         if let deferred { throw deferred }
         do throws(JSONScanner.Failure) { try scanner.expectEnd() } catch { throw invalidJSON(error) }
         return Result(entries: entries, metadata: metadata)
+    }
+
+    /// The usual `{"dtype":"F32","shape":[..],"data_offsets":[a,b]}` entry in any
+    /// field order, read without building `JSONValue`s; `nil` for anything else
+    /// (the caller rewinds and interprets the entry in full).
+    private func fastEntry(named name: String, _ scanner: inout JSONScanner) -> Entry? {
+        guard scanner.consume(UInt8(ascii: "{")) else { return nil }
+        var dtype: DType?, shape: [UInt64]?, offsets: [UInt64]?
+        repeat {
+            guard let key = scanner.scanPlainString(), scanner.consume(UInt8(ascii: ":")) else { return nil }
+            switch key {
+            case "dtype" where dtype == nil:
+                guard let text = scanner.scanPlainString(), let parsed = DType(safetensorsName: text) else { return nil }
+                dtype = parsed
+            case "shape" where shape == nil:
+                guard let list = scanner.scanPlainUnsignedList() else { return nil }
+                shape = list
+            case "data_offsets" where offsets == nil:
+                guard let list = scanner.scanPlainUnsignedList(), list.count == 2 else { return nil }
+                offsets = list
+            default:
+                return nil
+            }
+        } while scanner.consume(UInt8(ascii: ","))
+        guard scanner.consume(UInt8(ascii: "}")), let dtype, let shape, let offsets else { return nil }
+        return Entry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
     }
 
     private func invalidJSON(_ failure: JSONScanner.Failure) -> SafeTensorsError {

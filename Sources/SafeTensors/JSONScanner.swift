@@ -18,7 +18,7 @@ struct JSONScanner {
     static let maximumDepth = 127
 
     let bytes: UnsafeRawBufferPointer
-    private(set) var position = 0
+    var position = 0
     private var depth = 0
 
     /// Scans `bytes`, which the caller has checked to be valid UTF-8.

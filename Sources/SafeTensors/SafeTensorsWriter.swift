@@ -26,23 +26,26 @@ public enum SafeTensorsWriter {
 
     /// Writes named tensors to `url`. Order of the input does not matter: the file
     /// is laid out in the reference order (dtype, then name).
-    public static func write(_ tensors: [String: Tensor], metadata: [String: String]? = nil, to url: URL)
-        throws(SafeTensorsError) {
-        try write(entries: tensors.map { SafeTensorsEntry(name: $0.key, tensor: $0.value) }, metadata: metadata, to: url)
+    public static func write(_ tensors: [String: Tensor], metadata: [String: String]? = nil, to url: URL,
+                             durable: Bool = true) throws(SafeTensorsError) {
+        try write(entries: tensors.map { SafeTensorsEntry(name: $0.key, tensor: $0.value) }, metadata: metadata,
+                  to: url, durable: durable)
     }
 
     /// Writes named tensors given as pairs (for callers that keep their own order).
     public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String]? = nil,
-                             to url: URL) throws(SafeTensorsError) {
-        try write(entries: tensors.map { SafeTensorsEntry(name: $0.name, tensor: $0.tensor) }, metadata: metadata, to: url)
+                             to url: URL, durable: Bool = true) throws(SafeTensorsError) {
+        try write(entries: tensors.map { SafeTensorsEntry(name: $0.name, tensor: $0.tensor) }, metadata: metadata,
+                  to: url, durable: durable)
     }
 
-    /// Writes entries (tensors or raw bytes) to `url` atomically.
-    public static func write(entries: [SafeTensorsEntry], metadata: [String: String]? = nil, to url: URL)
-        throws(SafeTensorsError) {
+    /// Writes entries (tensors or raw bytes) to `url` atomically. `durable: false`
+    /// skips the `fsync`s (see `AtomicFile.init(destination:durable:)`).
+    public static func write(entries: [SafeTensorsEntry], metadata: [String: String]? = nil, to url: URL,
+                             durable: Bool = true) throws(SafeTensorsError) {
         let plan = try makePlan(entries: entries, metadata: metadata, file: url.path)
         do {
-            let file = try AtomicFile(destination: url)
+            let file = try AtomicFile(destination: url, durable: durable)
             try file.write(lengthPrefix(plan.header.count))
             try file.write(plan.header)
             for entry in plan.entries {

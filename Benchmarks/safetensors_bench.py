@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Times Python `safetensors` (numpy) and Arbor on the same files in one run.
+
+    swift build -c release --product arbor-bench
+    python3 Benchmarks/safetensors_bench.py [--size-mib 1024] [--runs 5]
+
+Python writes the large file; Arbor opens and reads that same file (`--input`)
+and writes its own. Both read warm from the page cache and touch every byte
+(a 64-bit word sum). Ratios are Python time / Arbor time: above 1 means Arbor
+is faster. Arbor's write is shown twice: durable (fsync of the file and its
+directory, the default) and with `durable: false`, which like Python's writer
+still renames a temporary file into place but does not fsync. All files live in a temporary
+directory that is removed at the end.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import tempfile
+import time
+
+import numpy as np
+from safetensors import safe_open
+from safetensors.numpy import load_file, save_file
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def median(runs, body, warmup=1):
+    for _ in range(warmup):
+        body()
+    samples = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        body()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples)
+
+
+def fmt(seconds):
+    if seconds < 1e-3:
+        return f"{seconds * 1e6:.1f} µs"
+    if seconds < 1:
+        return f"{seconds * 1e3:.2f} ms"
+    return f"{seconds:.3f} s"
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size-mib", type=int, default=1024)
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "arbor-bench"))
+    args = parser.parse_args()
+
+    work = tempfile.mkdtemp(prefix="arbor-st-bench-")
+    try:
+        big = {"weight": (np.arange(args.size_mib << 18, dtype=np.uint32) & 0xFFFF).astype(np.float32)}
+        big_path = os.path.join(work, "py_big.safetensors")
+        py = {}
+        py["write_big"] = median(args.runs, lambda: save_file(big, big_path))
+
+        def open_only():
+            with safe_open(big_path, "np") as f:
+                f.keys()
+        py["open_big"] = median(max(args.runs, 50), open_only)
+
+        def read_all():
+            loaded = load_file(big_path)
+            total = 0
+            for array in loaded.values():
+                raw = array.view(np.uint8).reshape(-1)
+                words = raw[: raw.size // 8 * 8].view(np.uint64)
+                total += int(words.sum(dtype=np.uint64)) + int(raw[raw.size // 8 * 8:].sum())
+            return total
+        py["read_big"] = median(args.runs, read_all)
+
+        tiny = {f"layers.{i // 10}.param_{i % 10}": np.array([1, 2, 3, 4], dtype=np.float32) for i in range(20_000)}
+        tiny_path = os.path.join(work, "py_tiny.safetensors")
+        py["tiny_save"] = median(args.runs, lambda: save_file(tiny, tiny_path))
+
+        def tiny_open():
+            with safe_open(tiny_path, "np") as f:
+                f.keys()
+        py["tiny_open"] = median(args.runs, tiny_open)
+        del big, tiny
+
+        output = subprocess.run(
+            [args.binary, "safetensors", "--size-mib", str(args.size_mib), "--runs", str(args.runs),
+             "--dir", work, "--input", big_path, "--json"],
+            check=True, capture_output=True, text=True).stdout
+        arbor = json.loads(output.strip().splitlines()[-1])
+
+        print(f"safetensors {args.size_mib} MiB, medians of {args.runs} runs (ratio = Python / Arbor, >1 is Arbor faster)")
+        print(f"{'measure':<34}{'Python':>12}{'Arbor':>12}{'ratio':>9}")
+        labels = {
+            "open_big": f"open {args.size_mib} MiB file (header only)",
+            "read_big": f"read {args.size_mib} MiB, touch every byte",
+            "write_big": f"write {args.size_mib} MiB (Arbor: fsync)",
+            "write_big_nosync": f"write {args.size_mib} MiB (no fsync)",
+            "tiny_save": "save 20,000 tiny tensors",
+            "tiny_open": "open 20,000 tiny tensors",
+        }
+        py["write_big_nosync"] = py["write_big"]  # Python never fsyncs
+        for key, label in labels.items():
+            print(f"{label:<34}{fmt(py[key]):>12}{fmt(arbor[key]):>12}{py[key] / arbor[key]:>8.2f}x")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
+if __name__ == "__main__":
+    main()
