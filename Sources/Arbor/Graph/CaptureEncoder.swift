@@ -110,6 +110,19 @@ indirect enum RawField {
     case skipped
 }
 
+extension RawField {
+    /// Whether an object under a `_` property was left out somewhere inside.
+    var containsSkipped: Bool {
+        switch self {
+        case .skipped: true
+        case .keyed(let store): store.entries.contains { $0.field.containsSkipped }
+        case .unkeyed(let store): store.items.contains { $0.containsSkipped }
+        case .deferred(let encoder): encoder.result().containsSkipped
+        case .module, .variable, .attribute, .null: false
+        }
+    }
+}
+
 final class KeyedStore {
     var entries: [(key: PathKey, field: RawField)] = []
 }
@@ -180,7 +193,11 @@ struct CaptureKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         let pathKey = pathKey(key)
         let hidden = hides(key)
-        store.entries.append((pathKey, try located(pathKey) { try context.capture(value, hidden: hidden) }))
+        var field = try located(pathKey) { try context.capture(value, hidden: hidden) }
+        // A `_` property that holds objects is dropped whole: merge leaves it
+        // `nil` (when optional) instead of failing inside it.
+        if hidden && !self.hidden && field.containsSkipped { field = .skipped }
+        store.entries.append((pathKey, field))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
