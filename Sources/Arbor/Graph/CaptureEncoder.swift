@@ -99,7 +99,7 @@ final class CaptureContext {
 }
 
 /// A module's properties as captured, before objects are visited.
-indirect enum RawField {
+enum RawField {
     case module(any Module)
     case variable(Variable)
     case attribute(AttributeValue)
