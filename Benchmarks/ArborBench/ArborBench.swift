@@ -11,6 +11,7 @@ struct ArborBench: ParsableCommand {
         subcommands: [
             // Each benchmark adds itself here.
             SafeTensorsBenchmark.self,
+            GraphBenchmark.self,
         ]
     )
 }

@@ -9,11 +9,13 @@ final class CaptureEncoder: Encoder {
     /// How keys of this container become `PathKey`s.
     enum KeyStyle { case properties, dictionaryNames, dictionaryIndices }
 
+    let context: CaptureContext
     let hidden: Bool
     let style: KeyStyle
     private var storage: RawField?
 
-    init(hidden: Bool, style: KeyStyle) {
+    init(context: CaptureContext, hidden: Bool, style: KeyStyle) {
+        self.context = context
         self.hidden = hidden
         self.style = style
     }
@@ -30,7 +32,7 @@ final class CaptureEncoder: Encoder {
             store = KeyedStore()
             storage = .keyed(store)
         }
-        return KeyedEncodingContainer(CaptureKeyedContainer<Key>(store: store, hidden: hidden, style: style))
+        return KeyedEncodingContainer(CaptureKeyedContainer<Key>(context: context, store: store, hidden: hidden, style: style))
     }
 
     func unkeyedContainer() -> any UnkeyedEncodingContainer {
@@ -39,7 +41,7 @@ final class CaptureEncoder: Encoder {
             store = UnkeyedStore()
             storage = .unkeyed(store)
         }
-        return CaptureUnkeyedContainer(store: store, hidden: hidden)
+        return CaptureUnkeyedContainer(context: context, store: store, hidden: hidden)
     }
 
     func singleValueContainer() -> any SingleValueEncodingContainer {
@@ -48,21 +50,56 @@ final class CaptureEncoder: Encoder {
 
     fileprivate func setSingle(_ field: RawField) { storage = field }
 
+}
+
+/// Per-traversal memory: how each static type met so far is to be captured.
+/// Classifying by type (once) instead of casting each value matters: casting a
+/// struct to a class type boxes it first, which made splitting 5x slower.
+final class CaptureContext {
+    enum Category { case variable, module, tensor, intKeyedDictionary, stringKeyedDictionary, other }
+    /// A model has few distinct property types: a short list scans faster than hashing.
+    private var recent: [(ObjectIdentifier, Category)] = []
+    private var categories: [ObjectIdentifier: Category] = [:]
+
+    func category<T>(of type: T.Type) -> Category {
+        let key = ObjectIdentifier(type)
+        for entry in recent where entry.0 == key { return entry.1 }
+        if let known = categories[key] { return known }
+        let category: Category =
+            if type is Variable.Type { .variable }
+            else if type is any Module.Type { .module }
+            else if type == Tensor.self { .tensor }
+            else if type is IntKeyedDictionary.Type { .intKeyedDictionary }
+            else if type is StringKeyedDictionary.Type { .stringKeyedDictionary }
+            else { .other }
+        categories[key] = category
+        if recent.count < 16 { recent.append((key, category)) }
+        return category
+    }
+
     /// Captures one value: objects by reference, everything else by encoding it.
-    static func capture<T: Encodable>(_ value: T, hidden: Bool) throws -> RawField {
-        if let variable = value as? Variable { return hidden ? .skipped : .variable(variable) }
-        if let module = value as? any Module { return hidden ? .skipped : .module(module) }
-        if value is Tensor { throw CaptureFailure(reason: .rawTensor) }
-        let style: KeyStyle = value is IntKeyedDictionary ? .dictionaryIndices
-            : (value is StringKeyedDictionary ? .dictionaryNames : .properties)
-        let child = CaptureEncoder(hidden: hidden, style: style)
+    func capture<T: Encodable>(_ value: T, hidden: Bool) throws -> RawField {
+        let style: CaptureEncoder.KeyStyle
+        switch category(of: T.self) {
+        // `T` is a class here, so its value is one object reference: reading it
+        // as such avoids the boxing `as AnyObject` does for arbitrary `T`.
+        case .variable: return hidden ? .skipped : .variable(unsafeDowncast(unsafeBitCast(value, to: AnyObject.self), to: Variable.self))
+        case .module:
+            guard let module = unsafeBitCast(value, to: AnyObject.self) as? any Module else { return .null }
+            return hidden ? .skipped : .module(module)
+        case .tensor: throw CaptureFailure(reason: .rawTensor)
+        case .intKeyedDictionary: style = .dictionaryIndices
+        case .stringKeyedDictionary: style = .dictionaryNames
+        case .other: style = .properties
+        }
+        let child = CaptureEncoder(context: self, hidden: hidden, style: style)
         try value.encode(to: child)
         return child.result()
     }
 }
 
 /// A module's properties as captured, before objects are visited.
-indirect enum RawField {
+enum RawField {
     case module(any Module)
     case variable(Variable)
     case attribute(AttributeValue)
@@ -71,6 +108,19 @@ indirect enum RawField {
     case deferred(CaptureEncoder)
     case null
     case skipped
+}
+
+extension RawField {
+    /// Whether an object under a `_` property was left out somewhere inside.
+    var containsSkipped: Bool {
+        switch self {
+        case .skipped: true
+        case .keyed(let store): store.entries.contains { $0.field.containsSkipped }
+        case .unkeyed(let store): store.items.contains { $0.containsSkipped }
+        case .deferred(let encoder): encoder.result().containsSkipped
+        case .module, .variable, .attribute, .null: false
+        }
+    }
 }
 
 final class KeyedStore {
@@ -106,6 +156,7 @@ private func located<T>(_ key: PathKey, _ body: () throws -> T) throws -> T {
 }
 
 struct CaptureKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
+    let context: CaptureContext
     let store: KeyedStore
     let hidden: Bool
     let style: CaptureEncoder.KeyStyle
@@ -142,7 +193,11 @@ struct CaptureKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     mutating func encode<T: Encodable>(_ value: T, forKey key: Key) throws {
         let pathKey = pathKey(key)
         let hidden = hides(key)
-        store.entries.append((pathKey, try located(pathKey) { try CaptureEncoder.capture(value, hidden: hidden) }))
+        var field = try located(pathKey) { try context.capture(value, hidden: hidden) }
+        // A `_` property that holds objects is dropped whole: merge leaves it
+        // `nil` (when optional) instead of failing inside it.
+        if hidden && !self.hidden && field.containsSkipped { field = .skipped }
+        store.entries.append((pathKey, field))
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(
@@ -150,29 +205,30 @@ struct CaptureKeyedContainer<Key: CodingKey>: KeyedEncodingContainerProtocol {
     ) -> KeyedEncodingContainer<NestedKey> {
         let nested = KeyedStore()
         add(key, .keyed(nested))
-        return KeyedEncodingContainer(CaptureKeyedContainer<NestedKey>(store: nested, hidden: hides(key), style: .properties))
+        return KeyedEncodingContainer(CaptureKeyedContainer<NestedKey>(context: context, store: nested, hidden: hides(key), style: .properties))
     }
 
     mutating func nestedUnkeyedContainer(forKey key: Key) -> any UnkeyedEncodingContainer {
         let nested = UnkeyedStore()
         add(key, .unkeyed(nested))
-        return CaptureUnkeyedContainer(store: nested, hidden: hides(key))
+        return CaptureUnkeyedContainer(context: context, store: nested, hidden: hides(key))
     }
 
     mutating func superEncoder() -> any Encoder {
-        let encoder = CaptureEncoder(hidden: hidden, style: .properties)
+        let encoder = CaptureEncoder(context: context, hidden: hidden, style: .properties)
         store.entries.append((.name("super"), .deferred(encoder)))
         return encoder
     }
 
     mutating func superEncoder(forKey key: Key) -> any Encoder {
-        let encoder = CaptureEncoder(hidden: hides(key), style: .properties)
+        let encoder = CaptureEncoder(context: context, hidden: hides(key), style: .properties)
         add(key, .deferred(encoder))
         return encoder
     }
 }
 
 struct CaptureUnkeyedContainer: UnkeyedEncodingContainer {
+    let context: CaptureContext
     let store: UnkeyedStore
     let hidden: Bool
     var codingPath: [any CodingKey] { [] }
@@ -199,23 +255,23 @@ struct CaptureUnkeyedContainer: UnkeyedEncodingContainer {
     mutating func encode<T: Encodable>(_ value: T) throws {
         let index = PathKey.index(store.items.count)
         let hidden = hidden
-        add(try located(index) { try CaptureEncoder.capture(value, hidden: hidden) })
+        add(try located(index) { try context.capture(value, hidden: hidden) })
     }
 
     mutating func nestedContainer<NestedKey: CodingKey>(keyedBy keyType: NestedKey.Type) -> KeyedEncodingContainer<NestedKey> {
         let nested = KeyedStore()
         add(.keyed(nested))
-        return KeyedEncodingContainer(CaptureKeyedContainer<NestedKey>(store: nested, hidden: hidden, style: .properties))
+        return KeyedEncodingContainer(CaptureKeyedContainer<NestedKey>(context: context, store: nested, hidden: hidden, style: .properties))
     }
 
     mutating func nestedUnkeyedContainer() -> any UnkeyedEncodingContainer {
         let nested = UnkeyedStore()
         add(.unkeyed(nested))
-        return CaptureUnkeyedContainer(store: nested, hidden: hidden)
+        return CaptureUnkeyedContainer(context: context, store: nested, hidden: hidden)
     }
 
     mutating func superEncoder() -> any Encoder {
-        let encoder = CaptureEncoder(hidden: hidden, style: .properties)
+        let encoder = CaptureEncoder(context: context, hidden: hidden, style: .properties)
         add(.deferred(encoder))
         return encoder
     }
@@ -244,6 +300,6 @@ struct CaptureSingleContainer: SingleValueEncodingContainer {
     mutating func encode(_ value: UInt64) throws { set(.attribute(.uint(value))) }
 
     mutating func encode<T: Encodable>(_ value: T) throws {
-        set(try CaptureEncoder.capture(value, hidden: encoder.hidden))
+        set(try encoder.context.capture(value, hidden: encoder.hidden))
     }
 }

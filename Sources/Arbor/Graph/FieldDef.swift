@@ -3,7 +3,7 @@
 ///
 /// Objects (modules, variables) are referenced by id into the GraphDef's object
 /// table, which is how one object reachable twice stays one.
-indirect enum FieldDef: Hashable, Sendable {
+enum FieldDef: Hashable, Sendable {
     /// A module or variable, by object id.
     case object(Int)
     /// Plain data (a number, a string, a flag) restored as it was.

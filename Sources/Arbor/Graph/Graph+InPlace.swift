@@ -26,7 +26,7 @@ extension Graph {
                     continue
                 }
                 let want = capture.leaves[position]
-                StateComparison.check(leaf, against: Expectation(kind: want.kind, shape: want.shape, dtype: want.dtype),
+                StateComparison.check(leaf, against: want,
                                       at: path, options: [], into: &problems)
                 writes.append((position, leaf))
             }

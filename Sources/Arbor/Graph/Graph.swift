@@ -103,7 +103,19 @@ public enum Graph {
     /// let target = Graph.evalShape { GPT2(config: .xl) }   // milliseconds, a few MB
     /// ```
     public static func evalShape<R>(_ build: () throws -> R) rethrows -> R {
-        try ShapeEvaluation.$isActive.withValue(true) { try build() }
+        let result = try ShapeEvaluation.$isActive.withValue(true) { try build() }
+        // Values given as tensors (not through an initializer) were allocated;
+        // drop their bytes so the result is abstract throughout.
+        var roots: [any Module] = []
+        if let module = result as? any Module { roots = [module] }
+        else if let modules = result as? [any Module] { roots = modules }
+        else { for child in Mirror(reflecting: result).children { if let m = child.value as? any Module { roots.append(m) } } }
+        if !roots.isEmpty, let (capture, _) = try? GraphCapture.capture(roots) {
+            for variable in capture.variables where !variable.value.isAbstract {
+                variable.value = Tensor.abstract(shape: variable.value.shape, dtype: variable.value.dtype)
+            }
+        }
+        return result
     }
 
     /// Whether the current task is inside `evalShape` (for layers that create
@@ -114,9 +126,9 @@ public enum Graph {
 
     private static func rebuild<Root>(_ graphdef: GraphDef<Root>, _ states: [State]) throws(GraphError) -> MergeContext {
         let (values, problems) = StateComparison.align(
-            expectedPaths: graphdef.leafPaths, expected: graphdef.expectations, given: states, options: [])
+            expectedPaths: graphdef.leafPaths, expected: graphdef.leaves, given: states, options: [])
         if !problems.isEmpty { throw .mismatch(StateMismatchError(problems: problems)) }
-        return MergeContext(objects: graphdef.objects, objectPaths: graphdef.objectPaths, values: values.map { $0! })
+        return MergeContext(objects: graphdef.objects, objectPaths: graphdef.objectPaths, values: values)
     }
 
     private static func object<T, Root>(

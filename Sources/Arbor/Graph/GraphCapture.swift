@@ -4,9 +4,11 @@
 /// sorted order, so variables are met in sorted path order: the state comes out
 /// sorted with no extra sort, and a shared object's canonical path is its first
 /// path in that order. Each object is read once; later paths to it are aliases.
-/// A module met again while it is still being visited is a cycle.
-final class GraphCapture {
-    private(set) var objects: [ObjectDef?] = []
+/// A module met again while it is still being visited is a cycle. (A struct
+/// with mutating methods, so exclusivity is checked at compile time rather
+/// than on every property access.)
+struct GraphCapture {
+    private(set) var objects: [ObjectDef] = []
     private(set) var objectPaths: [Path] = []
     private(set) var leafPaths: [Path] = []
     private(set) var leaves: [LeafDef] = []
@@ -14,31 +16,40 @@ final class GraphCapture {
     private(set) var variables: [Variable] = []
     private(set) var aliases: [AliasDef] = []
 
+    /// Object id by identity (one hash per object met).
     private var ids: [ObjectIdentifier: Int] = [:]
-    private var active: [ObjectIdentifier: Path] = [:]
+    /// Whether each object id is a module still being visited (cycle check).
+    private var active: [Bool] = []
+    /// Keys from the root to where the walk is; materialised into a `Path` only
+    /// at modules and variables.
+    private var cursor: [PathKey] = []
+    private var lastKind: (ObjectIdentifier, VariableKind)?
     private var kinds: [ObjectIdentifier: VariableKind] = [:]
     private var verified: Set<ObjectIdentifier> = []
+    private let context = CaptureContext()
+    private static let placeholder = ObjectDef.variable(VariableClass(type: Variable.self), leaf: -1)
 
     /// Captures one root module.
     static func capture(_ module: any Module) throws(GraphError) -> (GraphCapture, FieldDef) {
-        let capture = GraphCapture()
-        let root = try capture.visit(module: module, path: .root)
+        var capture = GraphCapture()
+        let root = try capture.visit(module: module)
         return (capture, root)
     }
 
     /// Captures several root modules under index keys 0, 1, …
     static func capture(_ modules: [any Module]) throws(GraphError) -> (GraphCapture, FieldDef) {
-        let capture = GraphCapture()
+        var capture = GraphCapture()
         var items: [FieldDef] = []
         for (index, module) in modules.enumerated() {
-            items.append(try capture.visit(module: module, path: [.index(index)]))
+            capture.cursor = [.index(index)]
+            items.append(try capture.visit(module: module))
         }
         return (capture, .unkeyed(items))
     }
 
     /// The GraphDef for what was captured.
     func graphDef<Root>(root: FieldDef) -> GraphDef<Root> {
-        GraphDef(root: root, objects: objects.map { $0! }, objectPaths: objectPaths,
+        GraphDef(root: root, objects: objects, objectPaths: objectPaths,
                  leafPaths: leafPaths, leaves: leaves, aliases: aliases.sorted { $0.path < $1.path })
     }
 
@@ -47,20 +58,22 @@ final class GraphCapture {
 
     // MARK: Visiting
 
-    func visit(module: any Module, path: Path) throws(GraphError) -> FieldDef {
+    /// Visits the module at `cursor`.
+    mutating func visit(module: any Module) throws(GraphError) -> FieldDef {
         let identity = ObjectIdentifier(module)
-        if let id = ids[identity] {
-            if let ancestor = active[identity] { throw .cycle(path: path, ancestor: ancestor) }
-            aliases.append(AliasDef(path: path, object: id))
-            return .object(id)
-        }
         let id = objects.count
-        ids[identity] = id
-        objects.append(nil)
+        if let existing = ids.updateValue(id, forKey: identity) {
+            ids[identity] = existing
+            if active[existing] { throw .cycle(path: Path(cursor), ancestor: objectPaths[existing]) }
+            aliases.append(AliasDef(path: Path(cursor), object: existing))
+            return .object(existing)
+        }
+        let path = Path(cursor)
+        objects.append(GraphCapture.placeholder)
         objectPaths.append(path)
-        active[identity] = path
+        active.append(true)
 
-        let encoder = CaptureEncoder(hidden: false, style: .properties)
+        let encoder = CaptureEncoder(context: context, hidden: false, style: .properties)
         do {
             try module.encode(to: encoder)
         } catch let failure as CaptureFailure {
@@ -74,30 +87,27 @@ final class GraphCapture {
         }
         let raw = encoder.result()
         try verifyLayout(of: module, captured: raw, path: path)
-        let fields = try resolve(raw, path: path)
-        active[identity] = nil
+        let fields = try resolve(raw)
+        active[id] = false
         objects[id] = .module(ModuleType(type: type(of: module)), fields: fields)
         return .object(id)
     }
 
-    func visit(variable: Variable, path: Path) -> FieldDef {
+    /// Visits the variable at `cursor`.
+    mutating func visit(variable: Variable) -> FieldDef {
         let identity = ObjectIdentifier(variable)
-        if let id = ids[identity] {
-            aliases.append(AliasDef(path: path, object: id))
-            return .object(id)
-        }
         let id = objects.count
-        ids[identity] = id
-        let cls = type(of: variable)
-        let kind: VariableKind
-        if let known = kinds[ObjectIdentifier(cls)] { kind = known } else {
-            kind = cls.kind
-            kinds[ObjectIdentifier(cls)] = kind
-            VariableKind.registerIfAbsent(cls)
+        if let existing = ids.updateValue(id, forKey: identity) {
+            ids[identity] = existing
+            aliases.append(AliasDef(path: Path(cursor), object: existing))
+            return .object(existing)
         }
+        let kind = kind(of: type(of: variable))
+        let path = Path(cursor)
         let value = variable.value
-        objects.append(.variable(VariableClass(type: cls), leaf: leaves.count))
+        objects.append(.variable(VariableClass(type: type(of: variable)), leaf: leaves.count))
         objectPaths.append(path)
+        active.append(false)
         leafPaths.append(path)
         leaves.append(LeafDef(kind: kind, shape: value.shape, dtype: value.dtype, object: id))
         states.append(VariableState(kind: kind, value: value, metadata: variable.metadata))
@@ -105,28 +115,44 @@ final class GraphCapture {
         return .object(id)
     }
 
-    private func resolve(_ raw: RawField, path: Path) throws(GraphError) -> FieldDef {
+    private mutating func kind(of cls: Variable.Type) -> VariableKind {
+        let key = ObjectIdentifier(cls)
+        if let (lastKey, kind) = lastKind, lastKey == key { return kind }
+        let kind: VariableKind
+        if let known = kinds[key] { kind = known } else {
+            kind = cls.kind
+            kinds[key] = kind
+            VariableKind.registerIfAbsent(cls)
+        }
+        lastKind = (key, kind)
+        return kind
+    }
+
+    private mutating func resolve(_ raw: RawField) throws(GraphError) -> FieldDef {
         switch raw {
-        case .module(let module): return try visit(module: module, path: path)
-        case .variable(let variable): return visit(variable: variable, path: path)
+        case .module(let module): return try visit(module: module)
+        case .variable(let variable): return visit(variable: variable)
         case .attribute(let value): return .attribute(value)
         case .null: return .null
         case .skipped: return .skipped
-        case .deferred(let encoder): return try resolve(encoder.result(), path: path)
+        case .deferred(let encoder): return try resolve(encoder.result())
         case .keyed(let store):
-            var entries = store.entries
-            if !isSorted(entries) { entries.sort { $0.key < $1.key } }
+            if !isSorted(store.entries) { store.entries.sort { $0.key < $1.key } }
             var fields: [KeyedField] = []
-            fields.reserveCapacity(entries.count)
-            for entry in entries {
-                fields.append(KeyedField(key: entry.key, field: try resolve(entry.field, path: path.appending(entry.key))))
+            fields.reserveCapacity(store.entries.count)
+            for entry in store.entries {
+                cursor.append(entry.key)
+                defer { cursor.removeLast() }
+                fields.append(KeyedField(key: entry.key, field: try resolve(entry.field)))
             }
             return .keyed(fields)
         case .unkeyed(let store):
             var items: [FieldDef] = []
             items.reserveCapacity(store.items.count)
             for (index, item) in store.items.enumerated() {
-                items.append(try resolve(item, path: path.appending(.index(index))))
+                cursor.append(.index(index))
+                defer { cursor.removeLast() }
+                items.append(try resolve(item))
             }
             return .unkeyed(items)
         }
@@ -146,7 +172,7 @@ final class GraphCapture {
     /// Once per type: every stored property holding a variable or module must be
     /// in the type's encoding. This catches subclasses of a `Codable` class,
     /// whose new properties synthesised `Codable` silently leaves out.
-    private func verifyLayout(of module: any Module, captured: RawField, path: Path) throws(GraphError) {
+    private mutating func verifyLayout(of module: any Module, captured: RawField, path: Path) throws(GraphError) {
         let type = ObjectIdentifier(Swift.type(of: module))
         if verified.contains(type) { return }
         if LayoutCheck.isVerified(type) {

@@ -61,11 +61,6 @@ public struct GraphDef<Root>: Hashable, Sendable {
         case .variable(let cls, _): String(describing: cls.type)
         }
     }
-
-    /// The expected leaves in the form the state comparison uses.
-    var expectations: [Expectation] {
-        leaves.map { Expectation(kind: $0.kind, shape: $0.shape, dtype: $0.dtype) }
-    }
 }
 
 extension GraphDef: CustomStringConvertible {

@@ -25,7 +25,14 @@ final class MergeContext {
             made = cls.type.init(state.value, metadata: state.metadata)
         case .module(let type, let fields):
             let decoder = MergeDecoder(context: self, field: fields, parent: nil, key: nil, base: objectPaths[id])
-            made = try type.type.init(from: decoder)
+            do {
+                made = try type.type.init(from: decoder)
+            } catch let failure as MergeFailure {
+                throw failure
+            } catch {
+                // The module's own init(from:) threw: locate it at the module.
+                throw MergeFailure(path: objectPaths[id], reason: .other(String(describing: error)))
+            }
         }
         built[id] = made
         return made

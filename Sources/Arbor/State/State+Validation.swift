@@ -30,26 +30,20 @@ extension State {
 
     /// The problems `validate(against:options:)` would report (empty when it fits).
     public func mismatches(against target: State, options: ValidationOptions = []) -> [StateMismatchError.Problem] {
-        let expected = target.leaves.map { Expectation(kind: $0.kind, shape: $0.shape, dtype: $0.dtype) }
+        let expected = target.leaves.map { LeafDef(kind: $0.kind, shape: $0.shape, dtype: $0.dtype, object: -1) }
         return StateComparison.align(expectedPaths: target.paths, expected: expected,
                                      given: [self], options: options).problems
     }
 }
 
-/// What a target requires at one path.
-struct Expectation: Sendable {
-    let kind: VariableKind
-    let shape: [Int]
-    let dtype: DType
-}
-
 /// The one comparison behind `validate`, `Graph.merge` and `Graph.update`.
 enum StateComparison {
     /// Lines up `given` states with the expected leaves. Returns, per expected
-    /// leaf, the given leaf (or `nil`) and every problem found.
+    /// leaf, the given leaf (a placeholder where it is missing, which comes with
+    /// a problem) and every problem found.
     static func align(
-        expectedPaths: [Path], expected: [Expectation], given: [State], options: ValidationOptions
-    ) -> (values: [VariableState?], problems: [StateMismatchError.Problem]) {
+        expectedPaths: [Path], expected: [LeafDef], given: [State], options: ValidationOptions
+    ) -> (values: [VariableState], problems: [StateMismatchError.Problem]) {
         // Fast path: one state with exactly the expected paths (a state fresh
         // from `split`, or mapped from one, shares the very same path array).
         if given.count == 1, given[0].paths == expectedPaths {
@@ -57,14 +51,15 @@ enum StateComparison {
             for (position, leaf) in given[0].leaves.enumerated() {
                 check(leaf, against: expected[position], at: expectedPaths[position], options: options, into: &problems)
             }
-            return (given[0].leaves.map { $0 }, problems)
+            return (given[0].leaves, problems)
         }
 
         var entries: [(path: Path, leaf: VariableState)] = []
         for state in given { entries.append(contentsOf: zip(state.paths, state.leaves).map { ($0, $1) }) }
         if given.count > 1 { entries.sort { $0.path < $1.path } }  // stable: keeps first given first
 
-        var values = [VariableState?](repeating: nil, count: expectedPaths.count)
+        let placeholder = VariableState(kind: .param, value: Tensor.abstract(shape: [0]))
+        var values = [VariableState](repeating: placeholder, count: expectedPaths.count)
         var problems: [StateMismatchError.Problem] = []
         var missing: [Path] = [], unexpected: [Path] = []
         var e = 0, g = 0
@@ -105,7 +100,7 @@ enum StateComparison {
     }
 
     static func check(
-        _ leaf: VariableState, against want: Expectation, at path: Path, options: ValidationOptions,
+        _ leaf: VariableState, against want: LeafDef, at path: Path, options: ValidationOptions,
         into problems: inout [StateMismatchError.Problem]
     ) {
         if leaf.value.shape != want.shape {

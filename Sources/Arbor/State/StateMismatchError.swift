@@ -9,10 +9,10 @@
 ///
 /// ```
 /// 4 problems:
-///   bias: missing (Param float32 [8])
+///   bias: missing (Param F32 [8])
 ///   bn/scale: wrong shape: expected [8], found [3]
 ///   layers.0.bias: unexpected — did you mean `layers/0/bias`? (separator)
-///   w: wrong dtype: expected float32, found float16
+///   w: wrong dtype: expected F32, found F16
 /// ```
 public struct StateMismatchError: Error, Equatable, Sendable, CustomStringConvertible {
     /// The problems, sorted by path.

@@ -24,11 +24,11 @@ open class Variable: Codable {
     /// The kind name recorded for this class in states and checkpoints.
     open class var kind: VariableKind { VariableKind(String(describing: self)) }
 
-    /// A variable holding `value`. Inside `Graph.evalShape` the value is replaced
-    /// by an abstract tensor of the same shape and dtype.
+    /// A variable holding `value`. (Inside `Graph.evalShape`, values given this
+    /// way are made abstract when the builder returns; prefer
+    /// `init(shape:dtype:metadata:initializer:)`, which allocates nothing.)
     public required init(_ value: Tensor, metadata: VariableMetadata = VariableMetadata()) {
-        self.value = ShapeEvaluation.isActive && !value.isAbstract
-            ? Tensor.abstract(shape: value.shape, dtype: value.dtype) : value
+        self.value = value
         self.metadata = metadata
     }
 

@@ -8,7 +8,7 @@
 /// be merged into variables of the right type. Built-in kinds are registered
 /// from the start; a user kind is registered the first time a model holding one
 /// is split, or explicitly with `register(_:)`.
-public struct VariableKind: Hashable, Codable, Sendable, CustomStringConvertible {
+public struct VariableKind: Hashable, Sendable, CustomStringConvertible {
     /// The stable name written to checkpoints (`"Param"`).
     public let name: String
 
@@ -29,7 +29,7 @@ public struct VariableKind: Hashable, Codable, Sendable, CustomStringConvertible
     // MARK: Registry
 
     private static let registry = Locked<[String: Variable.Type]>([
-        "Param": Param.self, "BatchStat": BatchStat.self, "Cache": Cache.self, "RngState": RngState.self,
+        "Variable": Variable.self, "Param": Param.self, "BatchStat": BatchStat.self, "Cache": Cache.self, "RngState": RngState.self,
     ])
 
     /// Registers `type` under its kind name so states naming it can be merged.
@@ -90,5 +90,18 @@ extension Variable {
             current = _getSuperclass(type)
         }
         return false
+    }
+}
+
+extension VariableKind: Codable {
+    /// A kind encodes as its bare name: `"Param"`.
+    public func encode(to encoder: any Encoder) throws {
+        var container = encoder.singleValueContainer()
+        try container.encode(name)
+    }
+
+    /// Reads a bare name.
+    public init(from decoder: any Decoder) throws {
+        name = try decoder.singleValueContainer().decode(String.self)
     }
 }

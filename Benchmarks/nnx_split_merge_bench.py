@@ -1,0 +1,98 @@
+#!/usr/bin/env python3
+"""Times Flax NNX `nnx.split` / `nnx.merge` on models of N Linear-like layers
+(weight [w, w] + bias [w] each) and runs `arbor-bench graph` on the same shapes
+in the same run, then prints per-variable times and the Arbor speed-up.
+
+Usage: python3 Benchmarks/nnx_split_merge_bench.py [--layers 10,100,1000,10000] [--width 4]
+Run from the package root; builds arbor-bench in release mode if needed.
+"""
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+os.environ.setdefault("JAX_PLATFORMS", "cpu")
+import jax  # noqa: E402
+import jax.numpy as jnp  # noqa: E402
+from flax import nnx  # noqa: E402
+
+
+class LinearLike(nnx.Module):
+    def __init__(self, width):
+        self.weight = nnx.Param(jnp.zeros((width, width), jnp.float32))
+        self.bias = nnx.Param(jnp.zeros((width,), jnp.float32))
+
+
+class Stack(nnx.Module):
+    def __init__(self, layers, width):
+        self.layers = nnx.List([LinearLike(width) for _ in range(layers)])
+
+
+def median_time(fn, runs, repeats):
+    # Thread CPU time on both sides: robust to other processes on a shared machine.
+    fn()  # warm-up (NNX caches per-type metadata on first use)
+    samples = []
+    for _ in range(runs):
+        start = time.thread_time()
+        for _ in range(repeats):
+            fn()
+        samples.append((time.thread_time() - start) / repeats)
+    return statistics.median(samples)
+
+
+def time_nnx(layers, width, runs):
+    model = Stack(layers, width)
+    variables = 2 * layers
+    repeats = max(1, 2_000 // variables)
+    graphdef, state = nnx.split(model)
+    split = median_time(lambda: nnx.split(model), runs, repeats)
+    merge = median_time(lambda: nnx.merge(graphdef, state), runs, repeats)
+    rebuilt = nnx.merge(graphdef, state)
+    assert len(rebuilt.layers) == layers
+    return split, merge
+
+
+def time_arbor(sizes, width, runs):
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    binary = os.path.join(root, ".build", "release", "arbor-bench")
+    if not os.path.exists(binary):
+        subprocess.run(["swift", "build", "-c", "release", "--product", "arbor-bench"], cwd=root, check=True)
+    out = subprocess.run(
+        [binary, "graph", "--layers", ",".join(map(str, sizes)), "--width", str(width),
+         "--runs", str(runs), "--json"],
+        cwd=root, check=True, capture_output=True, text=True).stdout
+    return {r["layers"]: (r["split_s"], r["merge_s"]) for r in map(json.loads, out.strip().splitlines())}
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--layers", default="10,100,1000,10000")
+    parser.add_argument("--width", type=int, default=4)
+    parser.add_argument("--runs", type=int, default=5)
+    args = parser.parse_args()
+    sizes = [int(s) for s in args.layers.split(",")]
+
+    print(f"flax {__import__('flax').__version__}, jax {jax.__version__}; width {args.width}, "
+          f"median of {args.runs} runs of thread CPU time; per variable (weight and bias each count)")
+    arbor = time_arbor(sizes, args.width, max(args.runs, 7))
+    header = (f"{'layers':>7} {'vars':>6} | {'NNX split':>10} {'NNX merge':>10} | "
+              f"{'Arbor split':>11} {'Arbor merge':>11} | {'split x':>8} {'merge x':>8} {'split+merge x':>13}")
+    print(header)
+    print("-" * len(header))
+    for layers in sizes:
+        variables = 2 * layers
+        nnx_split, nnx_merge = time_nnx(layers, args.width, args.runs if layers < 10_000 else 3)
+        arbor_split, arbor_merge = arbor[layers]
+        us = lambda seconds: f"{seconds / variables * 1e6:8.2f}us"
+        print(f"{layers:>7} {variables:>6} | {us(nnx_split):>10} {us(nnx_merge):>10} | "
+              f"{us(arbor_split):>11} {us(arbor_merge):>11} | "
+              f"{nnx_split / arbor_split:>7.1f}x {nnx_merge / arbor_merge:>7.1f}x "
+              f"{(nnx_split + nnx_merge) / (arbor_split + arbor_merge):>12.1f}x")
+        sys.stdout.flush()
+
+
+if __name__ == "__main__":
+    main()
