@@ -36,8 +36,9 @@ extension Tensor {
         requireFloat32("logSoftmax")
         precondition(rank >= 1, "logSoftmax: needs rank ≥ 1, got shape \(shape)")
         let out = rowwise { row, out in
-            let shift = Tensor.rowLogSumExp(row)
-            for j in 0..<row.count { out[j] = row[j] - shift }
+            // (x − max) − log Σ: subtracting the max first keeps the small terms exact.
+            let (m, logTotal) = Tensor.rowShiftedLogSumExp(row)
+            for j in 0..<row.count { out[j] = (row[j] - m) - logTotal }
         }
         return GradientTape.record(out, inputs: [self]) { g, _ in
             // dx = g − softmax(x) · Σ g
@@ -66,15 +67,16 @@ extension Tensor {
         withFloats { x in
             for r in 0..<rows {
                 let row = UnsafeBufferPointer(rebasing: x[(r * classes)..<((r + 1) * classes)])
-                total += Double(Tensor.rowLogSumExp(row) - row[targets[r]])
+                let (m, logTotal) = Tensor.rowShiftedLogSumExp(row)
+                total += Double(logTotal - (row[targets[r]] - m))
             }
         }
         let out = Tensor(scalar: Float(total / Double(rows)))
         return GradientTape.record(out, inputs: [self]) { g, _ in
             let scale = g.scalars(as: Float.self)[0] / Float(rows)
             return [rowwise { r, row, dx in
-                let shift = Tensor.rowLogSumExp(row)
-                for j in 0..<row.count { dx[j] = Foundation.exp(row[j] - shift) * scale }
+                let (m, logTotal) = Tensor.rowShiftedLogSumExp(row)
+                for j in 0..<row.count { dx[j] = Foundation.exp((row[j] - m) - logTotal) * scale }
                 dx[targets[r]] -= scale
             }]
         }
@@ -88,11 +90,12 @@ extension Tensor {
         return m == -.infinity ? 0 : m
     }
 
-    static func rowLogSumExp(_ row: UnsafeBufferPointer<Float>) -> Float {
+    /// The row's maximum `m` and `log Σ exp(x − m)`.
+    static func rowShiftedLogSumExp(_ row: UnsafeBufferPointer<Float>) -> (max: Float, logTotal: Float) {
         let m = rowMax(row)
         var total: Float = 0
         for v in row { total += Foundation.exp(v - m) }
-        return m + Foundation.log(total)
+        return (m, Foundation.log(total))
     }
 
     /// A same-shaped result built one last-axis row at a time.
