@@ -10,6 +10,7 @@ struct ArborBench: ParsableCommand {
         abstract: "Measure Arbor against its Python anchors (prints medians).",
         subcommands: [
             // Each benchmark adds itself here.
+            MatmulBenchmark.self,
         ]
     )
 }

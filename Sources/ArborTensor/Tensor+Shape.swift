@@ -44,6 +44,6 @@ extension Tensor {
                 }
             }
         }
-        return GradientTape.record(result, inputs: [self]) { g, _ in [g.transposed()] }
+        return GradientTape.recordOperation(result, inputs: [self]) { g, _ in [g.transposed()] }
     }
 }

@@ -52,6 +52,20 @@ import Testing
         #expect(x.traceMark == nil)
     }
 
+    @Test func detachedStopsGradients() {
+        let (_, grads) = valueWithGradients(at: [Tensor([2, 3] as [Float])]) { p in
+            (p[0] * p[0].detached()).sum()
+        }
+        #expect(grads[0].floats == [2, 3])
+    }
+
+    @Test func nonScalarLossSumsItsElements() {
+        let tape = GradientTape()
+        let x = tape.watch(Tensor([1, 2] as [Float]))
+        let y = tape.record { x * 3 }
+        #expect(tape.gradients(of: y, wrt: [x])[0].floats == [3, 3])
+    }
+
     @Test func concurrentTapesStayIndependent() async {
         let results = await withTaskGroup(of: (Float, [Float]).self) { group in
             for scale in 1...8 {

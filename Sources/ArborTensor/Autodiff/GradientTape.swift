@@ -85,7 +85,7 @@ public final class GradientTape: Sendable {
     /// Records `output` as computed from `inputs` when a tape is recording and any
     /// input is traced on it; otherwise returns `output` unchanged. Every
     /// differentiable op ends with this call.
-    static func record(_ output: Tensor, inputs: [Tensor], pullback: @escaping Pullback) -> Tensor {
+    static func recordOperation(_ output: Tensor, inputs: [Tensor], pullback: @escaping Pullback) -> Tensor {
         guard inputs.contains(where: { $0.traceMark != nil }), let tape = current else { return output }
         let parents = inputs.map { $0.traceMark?.tapeID == tape.id ? $0.traceMark?.node : nil }
         guard parents.contains(where: { $0 != nil }) else { return output }
@@ -168,7 +168,15 @@ public func valueWithGradients(at points: [Tensor], of function: ([Tensor]) -> T
     let tape = GradientTape()
     let leaves = points.map(tape.watch)
     let value = tape.record { function(leaves) }
-    var plain = value
-    plain.traceMark = nil
-    return (plain, tape.gradients(of: value, wrt: leaves))
+    return (value.detached(), tape.gradients(of: value, wrt: leaves))
+}
+
+extension Tensor {
+    /// The same values with no trace: gradients stop here (`stop_gradient`,
+    /// PyTorch's `detach`).
+    public func detached() -> Tensor {
+        var plain = self
+        plain.traceMark = nil
+        return plain
+    }
 }

@@ -121,6 +121,6 @@ extension Tensor {
         let result = Tensor.broadcastingMap(self, Tensor(zeros: target), "broadcast(to:)") { x, _ in x }
         precondition(result.shape == target, "broadcast(to:): shape \(shape) does not broadcast to \(target)")
         let sourceShape = shape
-        return GradientTape.record(result, inputs: [self]) { g, _ in [g.summed(toShape: sourceShape)] }
+        return GradientTape.recordOperation(result, inputs: [self]) { g, _ in [g.summed(toShape: sourceShape)] }
     }
 }

@@ -48,7 +48,7 @@ public func matmul(_ a: Tensor, _ b: Tensor, transposingA: Bool = false, transpo
         }, shape: batch + [m, n])
     }
 
-    return GradientTape.record(out, inputs: [a, b]) { g, want in
+    return GradientTape.recordOperation(out, inputs: [a, b]) { g, want in
         [want[0] ? matmulGradientA(g, a, b, transposingA, transposingB) : nil,
          want[1] ? matmulGradientB(g, a, b, transposingA, transposingB) : nil]
     }

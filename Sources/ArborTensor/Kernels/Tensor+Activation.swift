@@ -7,31 +7,31 @@ extension Tensor {
     /// eˣ for each element.
     public func exp() -> Tensor {
         let out = map("exp") { Foundation.exp($0) }
-        return GradientTape.record(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, out) { $0 * $1 }] }
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, out) { $0 * $1 }] }
     }
 
     /// Natural logarithm of each element (`-inf` at 0, NaN below).
     public func log() -> Tensor {
         let out = map("log") { Foundation.log($0) }
-        return GradientTape.record(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, self) { $0 / $1 }] }
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, self) { $0 / $1 }] }
     }
 
     /// Hyperbolic tangent of each element.
     public func tanh() -> Tensor {
         let out = map("tanh") { Foundation.tanh($0) }
-        return GradientTape.record(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, out) { $0 * (1 - $1 * $1) }] }
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, out) { $0 * (1 - $1 * $1) }] }
     }
 
     /// Square root of each element.
     public func sqrt() -> Tensor {
         let out = map("sqrt") { $0.squareRoot() }
-        return GradientTape.record(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, out) { 0.5 * $0 / $1 }] }
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, out) { 0.5 * $0 / $1 }] }
     }
 
     /// 1/√x for each element (normalization layers).
     public func rsqrt() -> Tensor {
         let out = map("rsqrt") { 1 / $0.squareRoot() }
-        return GradientTape.record(out, inputs: [self]) { g, _ in
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             [Tensor.zipMap(g, out) { -0.5 * $0 * $1 * $1 * $1 }]
         }
     }
@@ -39,7 +39,7 @@ extension Tensor {
     /// max(x, 0) for each element; the gradient at 0 is 0 (PyTorch's choice).
     public func relu() -> Tensor {
         let out = map("relu") { Swift.max($0, 0) }
-        return GradientTape.record(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, self) { $1 > 0 ? $0 : 0 }] }
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, self) { $1 > 0 ? $0 : 0 }] }
     }
 
     /// 1 / (1 + e⁻ˣ) for each element, computed without overflow for large |x|.
@@ -47,7 +47,7 @@ extension Tensor {
         let out = map("sigmoid") { x in
             x >= 0 ? 1 / (1 + Foundation.exp(-x)) : Foundation.exp(x) / (1 + Foundation.exp(x))
         }
-        return GradientTape.record(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, out) { $0 * $1 * (1 - $1) }] }
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, out) { $0 * $1 * (1 - $1) }] }
     }
 
     /// Which formula `gelu` uses.
@@ -63,7 +63,7 @@ extension Tensor {
         switch approximation {
         case .none:
             let out = map("gelu") { x in 0.5 * x * (1 + erf(x * Float(0.5).squareRoot())) }
-            return GradientTape.record(out, inputs: [self]) { g, _ in
+            return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
                 [Tensor.zipMap(g, self) { g, x in
                     let cdf = 0.5 * (1 + erf(x * Float(0.5).squareRoot()))
                     let pdf = Foundation.exp(-0.5 * x * x) / Float(2 * Double.pi).squareRoot()
@@ -73,7 +73,7 @@ extension Tensor {
         case .tanh:
             let c = Float(2 / Double.pi).squareRoot()
             let out = map("gelu") { x in 0.5 * x * (1 + Foundation.tanh(c * (x + 0.044715 * x * x * x))) }
-            return GradientTape.record(out, inputs: [self]) { g, _ in
+            return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
                 [Tensor.zipMap(g, self) { g, x in
                     let t = Foundation.tanh(c * (x + 0.044715 * x * x * x))
                     let dInner = c * (1 + 3 * 0.044715 * x * x)

@@ -19,7 +19,7 @@ extension Tensor {
                 }
             }
         }
-        return GradientTape.record(out, inputs: [self]) { g, _ in
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             var grad = Tensor(zeros: tableShape)
             grad.withUnsafeMutableBufferPointer(as: Float.self) { dst in
                 g.withFloats { src in
@@ -66,7 +66,7 @@ extension Tensor {
             start += t.shape[axis]
         }
         let extents = tensors.map { $0.shape[axis] }
-        return GradientTape.record(out, inputs: tensors) { g, want in
+        return GradientTape.recordOperation(out, inputs: tensors) { g, want in
             var offset = 0
             return extents.enumerated().map { i, extent in
                 defer { offset += extent }
@@ -86,7 +86,7 @@ extension Tensor {
         var out = Tensor(zeros: outShape, dtype: dtype)
         Tensor.copyBlock(from: self, to: &out, axis: axis, range: range, intoLarger: false)
         let inputShape = shape
-        return GradientTape.record(out, inputs: [self]) { g, _ in
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             var grad = Tensor(zeros: inputShape)
             Tensor.copyBlock(from: g, to: &grad, axis: axis, range: range, intoLarger: true)
             return [grad]
@@ -132,7 +132,7 @@ extension Tensor {
         let out = Tensor.makeFloat32(shape) { out in
             withFloats { x in for i in 0..<out.count { out[i] = visible(i) ? x[i] : fill } }
         }
-        return GradientTape.record(out, inputs: [self]) { g, _ in
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             [Tensor.makeFloat32(g.shape) { dx in g.withFloats { gv in for i in 0..<dx.count { dx[i] = visible(i) ? gv[i] : 0 } } }]
         }
     }

@@ -15,7 +15,7 @@ extension Tensor {
     /// Records `out`, a view of this tensor with another shape, on the tape.
     func traceReshape(_ out: Tensor) -> Tensor {
         let inputShape = shape
-        return GradientTape.record(out, inputs: [self]) { g, _ in [g.reshapedUnchecked(inputShape)] }
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in [g.reshapedUnchecked(inputShape)] }
     }
 
     /// The axes reordered: result axis `i` is this tensor's axis `axes[i]` (NumPy's
@@ -61,7 +61,7 @@ extension Tensor {
         var inverse = [Int](repeating: 0, count: rank)
         for (i, axis) in axes.enumerated() { inverse[axis] = i }
         let inverseAxes = inverse
-        return GradientTape.record(out, inputs: [self]) { g, _ in [g.permuted(inverseAxes)] }
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in [g.permuted(inverseAxes)] }
     }
 
     /// The last two axes swapped (a batched matrix transpose).

@@ -38,7 +38,7 @@ extension Tensor {
         if let bias { out = Tensor.broadcastingMap(out, bias, "layerNorm") { $0 + $1 } }
         let saved = inverseStd
         let inputs = [self] + [weight, bias].compactMap { $0 }
-        return GradientTape.record(out, inputs: inputs) { g, want in
+        return GradientTape.recordOperation(out, inputs: inputs) { g, want in
             // Gradient w.r.t. the normalized values, then the standard formula
             // dx = inv/D · (D·ĝ − Σĝ − x̂·Σ(ĝ⊙x̂)).
             let gHat = weight.map { Tensor.broadcastingMap(g, $0, "layerNorm") { $0 * $1 } } ?? g

@@ -8,7 +8,7 @@ extension Tensor {
         let resolved = resolvedAxes(axes, "sum")
         let out = reduce(resolved, keepingDimensions, "sum", initial: 0) { $0 + $1 }
         let inputShape = shape
-        return GradientTape.record(out, inputs: [self]) { g, _ in
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             [g.reshapedUnchecked(Tensor.keptShape(inputShape, resolved)).broadcast(to: inputShape)]
         }
     }
@@ -32,7 +32,7 @@ extension Tensor {
         let resolved = resolvedAxes(axes, "max")
         let out = reduce(resolved, keepingDimensions, "max", initial: -.infinity) { Swift.max($0, $1) }
         let inputShape = shape
-        return GradientTape.record(out, inputs: [self]) { g, _ in
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             let kept = Tensor.keptShape(inputShape, resolved)
             let maxima = out.reshapedUnchecked(kept)
             let isMax = Tensor.broadcastingMap(self, maxima, "max") { $0 == $1 ? 1 : 0 }

@@ -21,7 +21,7 @@ extension Tensor {
             let scale = total > 0 ? 1 / total : 0
             for j in 0..<row.count { out[j] *= scale }
         }
-        return GradientTape.record(out, inputs: [self]) { g, _ in
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             // dx = y ⊙ (g − Σ g⊙y)
             [Tensor.rowwise(g, out) { _, gr, yr, dx in
                 var dot: Float = 0
@@ -40,7 +40,7 @@ extension Tensor {
             let (m, logTotal) = Tensor.rowShiftedLogSumExp(row)
             for j in 0..<row.count { out[j] = (row[j] - m) - logTotal }
         }
-        return GradientTape.record(out, inputs: [self]) { g, _ in
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             // dx = g − softmax(x) · Σ g
             [Tensor.rowwise(g, out) { _, gr, yr, dx in
                 var total: Float = 0
@@ -72,7 +72,7 @@ extension Tensor {
             }
         }
         let out = Tensor(scalar: Float(total / Double(rows)))
-        return GradientTape.record(out, inputs: [self]) { g, _ in
+        return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             let scale = g.scalars(as: Float.self)[0] / Float(rows)
             return [rowwise { r, row, dx in
                 let (m, logTotal) = Tensor.rowShiftedLogSumExp(row)
