@@ -31,7 +31,10 @@ struct MatmulBenchmark: ParsableCommand {
         } else {
             print("size    median       GFLOPS")
             for r in results {
-                print(String(format: "%-7d %-12@ %6.1f", r.size, Stopwatch.format(r.seconds) as NSString, r.gflops))
+                let time = Stopwatch.format(r.seconds)
+                let size = String(r.size)
+                print(size + String(repeating: " ", count: max(1, 8 - size.count)) + time
+                      + String(repeating: " ", count: max(1, 13 - time.count)) + String(format: "%6.1f", r.gflops))
             }
         }
     }
