@@ -21,8 +21,8 @@ struct StridedMatrix: @unchecked Sendable {
 ///   a broadcast costs a shuffle on the same ports as the multiplies and adds; a
 ///   pre-broadcast panel turns it into a plain (folded) load, and the 6×8 kernel
 ///   then keeps 12 accumulators, 2 B vectors and 2 temporaries in the 16 registers.
-/// - Rows of C are split between cores with `concurrentPerform`; each worker packs
-///   its own A blocks, all share the packed B block.
+/// - Row blocks of C are shared out between cores with `concurrentPerform`; each
+///   worker packs its own A blocks, all share the packed B block.
 enum GEMM {
     static let mr = 6
     static let nr = 8
@@ -43,15 +43,15 @@ enum GEMM {
         }
         let cores = ProcessInfo.processInfo.activeProcessorCount
         let workers = (!threaded || m * n * k < parallelThreshold || m < 2 * mr) ? 1 : max(1, min(cores, m / mr))
-        // Split rows into per-worker ranges aligned to MR so panels never straddle.
+        // Row blocks are handed out on demand, so a worker slowed by another process
+        // on a shared machine does not hold the product up. Several blocks per
+        // worker keep the tail short; a block is a whole number of MR panels.
         let panels = (m + mr - 1) / mr
-        let ranges: [Range<Int>] = (0..<workers).map { w in
-            let lo = panels * w / workers * mr, hi = min(m, panels * (w + 1) / workers * mr)
-            return lo..<hi
-        }
+        let blockPanels = workers == 1 ? mc / mr : max(1, min(mc / mr, panels / (4 * workers)))
+        let blockRows = blockPanels * mr
         let kcMax = min(kc, k), ncMax = min(nc, n)
         let bPanelFloats = ((ncMax + nr - 1) / nr) * nr * kcMax
-        let aPanelVectors = ((min(mc, m) + mr - 1) / mr) * mr * kcMax
+        let aPanelVectors = min(blockRows, panels * mr) * kcMax
         let packedB = UnsafeMutablePointer<Float>.allocate(capacity: bPanelFloats)
         defer { packedB.deallocate() }
         let packedA = UnsafeMutablePointer<SIMD4<Float>>.allocate(capacity: aPanelVectors * workers)
@@ -63,11 +63,12 @@ enum GEMM {
             for pc in stride(from: 0, to: k, by: kc) {
                 let kcCur = min(kc, k - pc)
                 packB(b, row: pc, column: jc, depth: kcCur, width: ncCur, into: packedB)
+                let blocks = BlockCounter(count: (m + blockRows - 1) / blockRows)
                 let work: @Sendable (Int) -> Void = { w in
                     let aBuffer = shared.packedA + w * aPanelVectors
-                    let rows = ranges[w]
-                    for ic in stride(from: rows.lowerBound, to: rows.upperBound, by: mc) {
-                        let mcCur = min(mc, rows.upperBound - ic)
+                    while let block = blocks.next() {
+                        let ic = block * blockRows
+                        let mcCur = min(blockRows, m - ic)
                         packA(a, row: ic, column: pc, height: mcCur, depth: kcCur, into: aBuffer)
                         for jr in stride(from: 0, to: ncCur, by: nr) {
                             let cols = min(nr, ncCur - jr)
@@ -83,6 +84,23 @@ enum GEMM {
                 }
                 if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
             }
+        }
+    }
+
+    /// Hands out block indices `0..<count` to workers, each exactly once.
+    private final class BlockCounter: @unchecked Sendable {
+        private let lock = NSLock()
+        private var nextBlock = 0
+        private let count: Int
+
+        init(count: Int) { self.count = count }
+
+        func next() -> Int? {
+            lock.lock()
+            defer { lock.unlock() }
+            guard nextBlock < count else { return nil }
+            nextBlock += 1
+            return nextBlock - 1
         }
     }
 
