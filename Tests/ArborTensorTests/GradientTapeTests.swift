@@ -81,6 +81,21 @@ import Testing
         for (scale, grad) in results { #expect(grad == [2 * scale * scale, 4 * scale * scale]) }
     }
 
+    @Test func childTasksRecordOntoTheSameTape() async {
+        let tape = GradientTape()
+        let x = tape.watch(Tensor([1, 2] as [Float]))
+        let loss = await tape.record {
+            await withTaskGroup(of: Tensor.self) { group in
+                for scale in 1...4 { group.addTask { (x * Float(scale)).sum() } }
+                var total = Tensor(scalar: Float(0))
+                for await part in group { total = total + part }
+                return total
+            }
+        }
+        #expect(loss.floats == [30])
+        #expect(tape.gradients(of: loss, wrt: [x])[0].floats == [10, 10])
+    }
+
     @Test func smallNetworkEndToEnd() {
         // A two-layer MLP with layer norm and cross-entropy, checked as one function.
         var random = TestRandom(seed: 21)

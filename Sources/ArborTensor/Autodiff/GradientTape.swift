@@ -75,6 +75,12 @@ public final class GradientTape: Sendable {
         try GradientTape.$current.withValue(self, operation: body)
     }
 
+    /// Runs async `body` with this tape recording; child tasks it starts record
+    /// onto the same tape (appends are serialized).
+    public func record<R>(isolation: isolated (any Actor)? = #isolation, _ body: () async throws -> R) async rethrows -> R {
+        try await GradientTape.$current.withValue(self, operation: body)
+    }
+
     private func append(_ node: Node) -> Int {
         lock.withLock {
             nodes.append(node)
