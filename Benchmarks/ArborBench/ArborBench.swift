@@ -12,6 +12,7 @@ struct ArborBench: ParsableCommand {
             // Each benchmark adds itself here.
             SafeTensorsBenchmark.self,
             GraphBenchmark.self,
+            MatmulBenchmark.self,
         ]
     )
 }

@@ -15,7 +15,7 @@ extension Tensor {
         guard resolved.allSatisfy({ $0 >= 0 }), Tensor.checkedElementCount(of: resolved) == elementCount else {
             throw .reshapeMismatch(from: shape, to: newShape)
         }
-        return Tensor(shape: resolved, dtype: dtype, storage: storage)
+        return traceReshape(Tensor(shape: resolved, dtype: dtype, storage: storage))
     }
 
     /// The transpose of a 2-D tensor, as a new contiguous tensor (PyTorch's
@@ -44,6 +44,6 @@ extension Tensor {
                 }
             }
         }
-        return result
+        return GradientTape.recordOperation(result, inputs: [self]) { g, _ in [g.transposed()] }
     }
 }

@@ -18,6 +18,9 @@ public struct Tensor: Sendable {
     public let dtype: DType
     /// The bytes; shared between copies until one writes.
     public private(set) var storage: TensorStorage
+    /// The gradient-tape node that produced this tensor, or `nil` for a constant
+    /// (see `GradientTape`). Writing the elements in place clears it.
+    public internal(set) var traceMark: TraceMark?
 
     /// Wraps existing storage. The storage must hold exactly the bytes for
     /// `shape` and `dtype`; this is checked.
@@ -132,6 +135,7 @@ public struct Tensor: Sendable {
         if !isKnownUniquelyReferenced(&storage) || !storage.isWritable {
             storage = storage.copy()
         }
+        traceMark = nil
         return try body(UnsafeMutableRawBufferPointer(start: storage.baseAddress, count: storage.byteCount))
     }
 
