@@ -22,9 +22,13 @@ Cases
 Each timed load runs in a fresh Python process (imports not timed, including the lazy
 import of the GPT-2 modeling module, which alone takes seconds) with a warm page cache
 (one untimed warm-up load first): `GPT2LMHeadModel.from_pretrained(dir)` (float32, CPU),
-wall time until it returns. Peak memory is that process's `VmHWM` (peak resident set from
-/proc/self/status) after the load; its value after the imports (baseline) is printed beside
-it. Figures are medians over --runs (default 3). The load average is printed because other
+wall time until it returns (`load`). transformers 5 can return weights that are still lazy
+views of the memory-mapped file, so the process then touches every 4 KiB page of every
+parameter (reads one element per page, and the last one) and `load+read` is the wall time
+until that finishes. Peak memory is the process's
+`VmHWM` (peak resident set, file-backed pages included, from /proc/self/status) after the
+read (`peak RSS`; `peak@load` is the same just after `from_pretrained` returned); its value
+after the imports (baseline) is printed beside it. Figures are medians over --runs (default 3). The load average is printed because other
 work on the machine skews them.
 
 The Arbor command contract (--arbor-cmd)
@@ -40,7 +44,9 @@ line starting with `{`; build logs may go to stderr):
     {"cases": [
        {"name": "gpt2_synthetic_medium",   # a case name from ARBOR_BENCH_CASES
         "load_s": 0.35,                     # median wall seconds: config + weights into an Arbor GPT2, usable
-        "peak_rss_bytes": 1600000000        # peak RSS (bytes) of a process that only loads
+        "peak_rss_bytes": 1600000000,       # peak RSS (bytes, VmHWM) of a process that only loads and
+                                            # then touches every 4 KiB page of every weight
+        "load_touch_s": 0.60                # optional: wall seconds for load plus that touch
        }, ...]}
 
 Any field may be null or absent when not measured. When the command is not given, fails or
@@ -109,9 +115,21 @@ def load_child(directory):
     t0 = time.perf_counter()
     model = transformers.GPT2LMHeadModel.from_pretrained(directory, dtype=torch.float32)
     dt = time.perf_counter() - t0
+    peak_load = vm_hwm()
+    # transformers may leave weights as lazily-read views of the mapped file; touch every
+    # 4 KiB page of every parameter once (one element per page) so the memory they take
+    # when used is counted without timing a full reduction.
+    with torch.no_grad():
+        checksum = 0.0
+        for p in model.parameters():
+            flat = p.detach().reshape(-1)
+            step = max(1, 4096 // flat.element_size())
+            checksum += float(flat[::step].sum(dtype=torch.float64)) + float(flat[-1])
+    dt_touch = time.perf_counter() - t0
     peak = vm_hwm()
     n = sum(p.numel() for p in model.parameters())
-    print(json.dumps({"load_s": dt, "peak_rss_bytes": peak, "baseline_rss_bytes": base, "parameters": n}))
+    print(json.dumps({"load_s": dt, "load_touch_s": dt_touch, "peak_rss_bytes": peak, "peak_rss_after_load_bytes": peak_load,
+                      "baseline_rss_bytes": base, "parameters": n, "checksum": checksum}))
 
 
 def make_synthetic(directory, which, max_shard_size):
@@ -151,7 +169,9 @@ def bench_case(name, directory, runs):
         "parameters": rs[0]["parameters"],
         "load_s": statistics.median(r["load_s"] for r in rs),
         "load_runs_s": [r["load_s"] for r in rs],
+        "load_touch_s": statistics.median(r["load_touch_s"] for r in rs),
         "peak_rss_bytes": int(statistics.median(r["peak_rss_bytes"] for r in rs)),
+        "peak_rss_after_load_bytes": int(statistics.median(r["peak_rss_after_load_bytes"] for r in rs)),
         "baseline_rss_bytes": int(statistics.median(r["baseline_rss_bytes"] for r in rs)),
     }
 
@@ -232,22 +252,24 @@ def main():
 
     load_after = os.getloadavg()
     print(f"\nload average at the end {load_after[0]:.2f}")
-    print(f"{'case':24} {'params':>8} {'weights':>10} {'load':>10} {'peak RSS':>10} {'(baseline)':>11} {'(peak-base)/weights':>20}")
+    print(f"{'case':24} {'params':>8} {'weights':>10} {'load':>10} {'load+read':>10} {'peak@load':>10} {'peak RSS':>10} {'(baseline)':>11} {'(peak-base)/weights':>20}")
     for r in results:
         print(f"{r['name']:24} {r['parameters'] / 1e6:>7.1f}M {fmt_b(r['weights_bytes']):>10} {fmt_s(r['load_s']):>10} "
+              f"{fmt_s(r['load_touch_s']):>10} {fmt_b(r['peak_rss_after_load_bytes']):>10} "
               f"{fmt_b(r['peak_rss_bytes']):>10} {fmt_b(r['baseline_rss_bytes']):>11} "
               f"{(r['peak_rss_bytes'] - r['baseline_rss_bytes']) / r['weights_bytes']:>19.2f}x")
     if arbor is None:
         print(f"\nArbor figures: none ({why}); transformers figures above stand alone.")
     else:
         print("\nArbor beside transformers (speed-up = transformers time / Arbor time; peak/weights = peak RSS / weights on disk)")
-        print(f"{'case':24} {'Arbor load':>11} {'speed-up':>9} {'Arbor peak':>11} {'peak/weights':>13} {'transformers peak/weights':>26}")
+        print(f"{'case':24} {'Arbor load':>11} {'speed-up':>9} {'Arbor load+read':>16} {'speed-up':>9} {'Arbor peak':>11} {'peak/weights':>13} {'transformers peak/weights':>26}")
         for r in results:
             a = arbor.get(r["name"], {})
-            ls, pk = a.get("load_s"), a.get("peak_rss_bytes")
+            ls, lt, pk = a.get("load_s"), a.get("load_touch_s"), a.get("peak_rss_bytes")
             sp = f"{r['load_s'] / ls:.2f}x" if ls else "-"
+            st = f"{r['load_touch_s'] / lt:.2f}x" if lt else "-"
             pw = f"{pk / r['weights_bytes']:.2f}x" if pk else "-"
-            print(f"{r['name']:24} {fmt_s(ls):>11} {sp:>9} {fmt_b(pk):>11} {pw:>13} {r['peak_rss_bytes'] / r['weights_bytes']:>25.2f}x")
+            print(f"{r['name']:24} {fmt_s(ls):>11} {sp:>9} {fmt_s(lt):>16} {st:>9} {fmt_b(pk):>11} {pw:>13} {r['peak_rss_bytes'] / r['weights_bytes']:>25.2f}x")
         extra = sorted(set(arbor) - {r["name"] for r in results})
         if extra:
             print(f"Arbor cases with no transformers counterpart: {', '.join(extra)}")
