@@ -1,0 +1,318 @@
+#!/usr/bin/env python3
+"""Anchor benchmark: Orbax StandardCheckpointer save/restore, beside Arbor in the same run.
+
+Usage
+-----
+    python3 Benchmarks/orbax_bench.py [--runs 3] [--cases single_512MiB,many_2000_256MiB,tiny_20000]
+                                      [--arbor-cmd "swift run -c release arbor-bench checkpoint --json"]
+                                      [--array-type numpy|jax] [--json-out results.json] [--tmpdir DIR]
+
+Cases (all float32, a flat dict of 1-D arrays named `a00000`, `a00001`, ...):
+
+    single_512MiB     1 array of 134,217,728 floats (512 MiB)
+    many_2000_256MiB  2,000 arrays totalling exactly 256 MiB (67,108,864 floats): arrays
+                      0..863 hold 33,555 floats, arrays 864..1999 hold 33,554
+    tiny_20000        20,000 arrays of 16 floats (1.22 MiB)
+
+Values are seeded normal floats (numpy PCG64, seed 0). Orbax saves the tree with
+`StandardCheckpointer.save` followed by `wait_until_finished()` (timed together) into a
+new directory each run, and restores it with `restore(dir, abstract_target)` where the
+target is the tree of `jax.ShapeDtypeStruct`s (timed until every array is ready; arrays
+come back as the type they were saved as). The leaves are numpy arrays by default, Orbax's
+faster path (`--array-type jax` saves `jax.Array`s, which on a 2-core machine is about 3x
+slower for many small arrays). Times are medians over --runs runs (default 3) with a warm
+page cache; the load average is printed because other work on the machine skews them.
+
+Peak memory of a restore is measured in a fresh subprocess that only imports, restores
+and exits: its `VmHWM` (peak resident set, from /proc/self/status) after the restore, with
+the same figure after the imports (baseline) beside it. (`ru_maxrss` is not used: on Linux
+it carries the parent's resident size across fork+exec, so a child of a big process
+reports the parent's size.)
+
+The Arbor command contract (--arbor-cmd)
+---------------------------------------
+The command is run once through the shell, after the Orbax cases, with these environment
+variables it may honour: ARBOR_BENCH_RUNS (the --runs value) and ARBOR_BENCH_CASES (the
+comma-separated case names). It must exit 0 and print to stdout one JSON object (either
+its whole stdout, or its last non-empty line that starts with `{`; progress and build logs
+may go to stderr):
+
+    {"cases": [
+       {"name": "single_512MiB",             # one of the case names above
+        "save_s": 0.41,                      # median wall seconds: save until durable on disk
+        "restore_s": 0.22,                   # median wall seconds: restore until tensors usable
+        "restore_peak_rss_bytes": 560000000  # peak RSS (bytes) of a process that only restores
+       }, ...]}
+
+Any field may be null or absent when not measured; unknown case names are listed but not
+compared. When the command is not given, fails, or prints no such JSON, Orbax's figures
+are printed alone (with the reason). The ratio table shows Orbax time / Arbor time (how
+many times faster Arbor is) and each tool's restore peak RSS as a multiple of the data size.
+"""
+import os
+
+os.environ["JAX_PLATFORMS"] = "cpu"
+os.environ["CUDA_VISIBLE_DEVICES"] = ""
+os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
+
+import argparse
+import json
+import logging
+import platform
+import resource
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from importlib.metadata import version as dist_version
+from pathlib import Path
+
+CASES = ["single_512MiB", "many_2000_256MiB", "tiny_20000"]
+MiB = 1 << 20
+
+
+def case_sizes(name):
+    if name == "single_512MiB":
+        return [512 * MiB // 4]
+    if name == "many_2000_256MiB":
+        total = 256 * MiB // 4
+        base, extra = divmod(total, 2000)
+        return [base + 1 if i < extra else base for i in range(2000)]
+    if name == "tiny_20000":
+        return [16] * 20000
+    raise SystemExit(f"unknown case {name!r}; known: {', '.join(CASES)}")
+
+
+def make_numpy_tree(name):
+    import numpy as np
+
+    rng = np.random.default_rng(0)
+    sizes = case_sizes(name)
+    width = max(5, len(str(len(sizes) - 1)))
+    return {f"a{i:0{width}d}": rng.standard_normal(n, dtype=np.float32) for i, n in enumerate(sizes)}
+
+
+def abstract_of(name):
+    import jax
+    import numpy as np
+
+    sizes = case_sizes(name)
+    width = max(5, len(str(len(sizes) - 1)))
+    return {f"a{i:0{width}d}": jax.ShapeDtypeStruct((n,), np.float32) for i, n in enumerate(sizes)}
+
+
+def quiet():
+    logging.getLogger("absl").setLevel(logging.ERROR)
+    try:
+        from absl import logging as absl_logging
+
+        absl_logging.set_verbosity(absl_logging.ERROR)
+    except Exception:  # noqa: BLE001
+        pass
+
+
+def versions():
+    out = {"python": platform.python_version()}
+    for d in ["orbax-checkpoint", "jax", "jaxlib", "numpy", "tensorstore"]:
+        try:
+            out[d] = dist_version(d)
+        except Exception:  # noqa: BLE001
+            out[d] = None
+    return out
+
+
+def vm_hwm():
+    """Peak resident set of this process in bytes (VmHWM), falling back to ru_maxrss."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def restore_child(directory, name):
+    """Run in a fresh process: restore once, report time and peak RSS as JSON on stdout."""
+    quiet()
+    import jax
+    import orbax.checkpoint as ocp
+
+    target = abstract_of(name)
+    ckptr = ocp.StandardCheckpointer()
+    base = vm_hwm()
+    t0 = time.perf_counter()
+    tree = ckptr.restore(directory, target)
+    jax.block_until_ready(tree)
+    dt = time.perf_counter() - t0
+    peak = vm_hwm()
+    nbytes = sum(a.nbytes for a in jax.tree_util.tree_leaves(tree))
+    ckptr.close()
+    print(json.dumps({"restore_s": dt, "peak_rss_bytes": peak, "baseline_rss_bytes": base, "restored_bytes": nbytes}))
+
+
+def bench_orbax(name, runs, tmproot, array_type):
+    import jax
+    import jax.numpy as jnp
+    import numpy as np
+    import orbax.checkpoint as ocp
+
+    host = make_numpy_tree(name)
+    data_bytes = sum(a.nbytes for a in host.values())
+    if array_type == "jax":
+        tree = {k: jnp.asarray(v) for k, v in host.items()}
+        jax.block_until_ready(tree)
+        del host
+    else:
+        tree = host
+    target = abstract_of(name)
+    ckptr = ocp.StandardCheckpointer()
+    saves, restores = [], []
+    last_dir = None
+    for r in range(runs):
+        d = Path(tmproot) / f"{name}_run{r}"
+        t0 = time.perf_counter()
+        ckptr.save(d, tree)
+        ckptr.wait_until_finished()
+        saves.append(time.perf_counter() - t0)
+        t0 = time.perf_counter()
+        back = ckptr.restore(d, target)
+        jax.block_until_ready(back)
+        restores.append(time.perf_counter() - t0)
+        if r == 0:  # check once that the data came back
+            for k in list(tree)[:3] + list(tree)[-3:]:
+                assert np.array_equal(np.asarray(back[k]), np.asarray(tree[k])), k
+        del back
+        if last_dir is not None:
+            shutil.rmtree(last_dir, ignore_errors=True)
+        last_dir = d
+    ckptr.close()
+    del tree
+    disk = sum(f.stat().st_size for f in Path(last_dir).rglob("*") if f.is_file())
+    child = subprocess.run(
+        [sys.executable, os.path.abspath(__file__), "--restore-child", str(last_dir), "--case", name],
+        capture_output=True, text=True,
+    )
+    if child.returncode != 0:
+        raise RuntimeError(f"restore subprocess failed:\n{child.stderr[-2000:]}")
+    mem = json.loads(child.stdout.strip().splitlines()[-1])
+    shutil.rmtree(last_dir, ignore_errors=True)
+    return {
+        "name": name,
+        "arrays": len(case_sizes(name)),
+        "data_bytes": data_bytes,
+        "disk_bytes": disk,
+        "save_s": statistics.median(saves),
+        "restore_s": statistics.median(restores),
+        "save_runs_s": saves,
+        "restore_runs_s": restores,
+        "restore_peak_rss_bytes": mem["peak_rss_bytes"],
+        "restore_baseline_rss_bytes": mem["baseline_rss_bytes"],
+        "restore_subprocess_s": mem["restore_s"],
+    }
+
+
+def run_arbor(cmd, runs, cases):
+    env = dict(os.environ, ARBOR_BENCH_RUNS=str(runs), ARBOR_BENCH_CASES=",".join(cases))
+    try:
+        p = subprocess.run(cmd, shell=True, capture_output=True, text=True, env=env)
+    except Exception as e:  # noqa: BLE001
+        return None, f"could not run: {e}"
+    if p.returncode != 0:
+        return None, f"exit status {p.returncode}: {p.stderr.strip()[-500:]}"
+    text = p.stdout.strip()
+    candidates = [text] + [ln for ln in reversed(text.splitlines()) if ln.strip().startswith("{")]
+    for c in candidates:
+        try:
+            obj = json.loads(c)
+        except Exception:  # noqa: BLE001
+            continue
+        if isinstance(obj, dict) and isinstance(obj.get("cases"), list):
+            return {c["name"]: c for c in obj["cases"] if isinstance(c, dict) and "name" in c}, None
+    return None, "no JSON object with a 'cases' list on stdout"
+
+
+def fmt_s(x):
+    return "-" if x is None else (f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s")
+
+
+def fmt_b(x):
+    return "-" if x is None else f"{x / MiB:.0f} MiB"
+
+
+def ratio(a, b):
+    return "-" if not a or not b else f"{a / b:.2f}x"
+
+
+def main():
+    ap = argparse.ArgumentParser(description="Orbax StandardCheckpointer anchor benchmark (see the module docstring).")
+    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--cases", default=",".join(CASES))
+    ap.add_argument("--arbor-cmd", default=None)
+    ap.add_argument("--array-type", choices=["numpy", "jax"], default="numpy")
+    ap.add_argument("--json-out", default=None)
+    ap.add_argument("--tmpdir", default=None)
+    ap.add_argument("--restore-child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--case", default=None, help=argparse.SUPPRESS)
+    args = ap.parse_args()
+    if args.restore_child:
+        return restore_child(args.restore_child, args.case)
+
+    quiet()
+    cases = [c for c in args.cases.split(",") if c]
+    for c in cases:
+        case_sizes(c)
+    load_before = os.getloadavg()
+    print(f"Orbax StandardCheckpointer benchmark; {args.array_type} arrays; {args.runs} runs per case, medians; "
+          f"{os.cpu_count()} CPUs; load average {load_before[0]:.2f}")
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+    results = []
+    tmproot = tempfile.mkdtemp(prefix="orbax_bench_", dir=args.tmpdir)
+    try:
+        for c in cases:
+            print(f"  {c} ...", flush=True)
+            results.append(bench_orbax(c, args.runs, tmproot, args.array_type))
+    finally:
+        shutil.rmtree(tmproot, ignore_errors=True)
+
+    load_after = os.getloadavg()
+    print(f"\nload average at the end {load_after[0]:.2f}")
+    print(f"{'case':18} {'arrays':>7} {'data':>9} {'save':>10} {'restore':>10} {'restore peak RSS':>17} {'(baseline)':>11} {'peak/data':>9}")
+    for r in results:
+        print(
+            f"{r['name']:18} {r['arrays']:>7} {fmt_b(r['data_bytes']):>9} {fmt_s(r['save_s']):>10} {fmt_s(r['restore_s']):>10} "
+            f"{fmt_b(r['restore_peak_rss_bytes']):>17} {fmt_b(r['restore_baseline_rss_bytes']):>11} "
+            f"{r['restore_peak_rss_bytes'] / r['data_bytes']:>8.2f}x"
+        )
+
+    arbor, why = (None, "no --arbor-cmd given")
+    if args.arbor_cmd:
+        print(f"\nrunning Arbor: {args.arbor_cmd}", flush=True)
+        arbor, why = run_arbor(args.arbor_cmd, args.runs, cases)
+    if arbor is None:
+        print(f"\nArbor figures: none ({why}); Orbax figures above stand alone.")
+    else:
+        print("\nArbor beside Orbax (speed-up = Orbax time / Arbor time; peak/data = restore peak RSS / data size)")
+        print(f"{'case':18} {'Arbor save':>11} {'speed-up':>9} {'Arbor restore':>14} {'speed-up':>9} {'Arbor peak':>11} {'peak/data':>10} {'Orbax peak/data':>16}")
+        for r in results:
+            a = arbor.get(r["name"], {})
+            peak = a.get("restore_peak_rss_bytes")
+            peak_ratio = f"{peak / r['data_bytes']:.2f}x" if peak else "-"
+            print(
+                f"{r['name']:18} {fmt_s(a.get('save_s')):>11} {ratio(r['save_s'], a.get('save_s')):>9} "
+                f"{fmt_s(a.get('restore_s')):>14} {ratio(r['restore_s'], a.get('restore_s')):>9} {fmt_b(peak):>11} "
+                f"{peak_ratio:>10} {r['restore_peak_rss_bytes'] / r['data_bytes']:>15.2f}x"
+            )
+        extra = sorted(set(arbor) - {r["name"] for r in results})
+        if extra:
+            print(f"Arbor cases with no Orbax counterpart: {', '.join(extra)}")
+
+    if args.json_out:
+        Path(args.json_out).write_text(json.dumps({"versions": versions(), "runs": args.runs, "array_type": args.array_type,
+                                                    "cpus": os.cpu_count(), "loadavg_before": load_before, "loadavg_after": load_after, "orbax": results, "arbor": arbor, "arbor_note": why}, indent=1) + "\n")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
