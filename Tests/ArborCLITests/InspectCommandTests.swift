@@ -5,38 +5,15 @@ import Testing
 
 /// `arbor inspect` against the sidecars written by the reference library.
 @Suite struct InspectCommandTests {
-    struct Sidecar: Decodable {
-        struct Entry: Decodable {
-            var name: String
-            var dtype: String
-            var shape: [Int]
-            var data_offsets: [Int]
-            var nbytes: Int
-            var sha256: String
-        }
-        var file: String
-        var file_size: Int
-        var header_len: Int
-        var metadata: [String: String]?
-        var tensor_count: Int
-        var tensors: [Entry]
-    }
-
-    static let sidecars: [URL] = {
-        let directory = Fixtures.url("safetensors/valid")
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory.path)) ?? []
-        return names.filter { $0.hasSuffix(".json") }.sorted().map { directory.appendingPathComponent($0) }
-    }()
+    static let sidecars: [SafeTensorsSidecar] = (try? SafeTensorsSidecar.all()) ?? []
 
     @Test func fixturesArePresent() {
         #expect(Self.sidecars.count >= 20)
     }
 
     @Test(arguments: sidecars)
-    func agreesWithReferenceSidecar(_ sidecarURL: URL) throws {
-        let sidecar = try JSONDecoder().decode(Sidecar.self, from: Data(contentsOf: sidecarURL))
-        let file = sidecarURL.deletingLastPathComponent().appendingPathComponent(sidecar.file)
-        let report = try Inspection.make(url: file, checksums: true)
+    func agreesWithReferenceSidecar(_ sidecar: SafeTensorsSidecar) throws {
+        let report = try Inspection.make(url: sidecar.url, checksums: true)
         #expect(report.files.count == 1)
         #expect(report.files[0].headerLen == sidecar.header_len)
         #expect(report.files[0].fileSize == sidecar.file_size)

@@ -72,34 +72,8 @@ func readerError(_ bytes: [UInt8]) -> SafeTensorsError? {
     }
 }
 
-/// A fixture sidecar (`valid/<name>.json`).
-struct Sidecar: Decodable {
-    struct Entry: Decodable {
-        var name: String
-        var dtype: String
-        var shape: [Int]
-        var data_offsets: [Int]
-        var sha256: String
-    }
-
-    var file: String
-    var file_size: Int
-    var file_sha256: String
-    var header_len: Int
-    var header: String
-    var metadata: [String: String]?
-    var tensors: [Entry]
-    var writer: String
-
-    static func all() throws -> [Sidecar] {
-        let folder = Fixtures.url("safetensors/valid")
-        return try FileManager.default.contentsOfDirectory(atPath: folder.path)
-            .filter { $0.hasSuffix(".json") }.sorted()
-            .map { try JSONDecoder().decode(Sidecar.self, from: Data(contentsOf: folder.appendingPathComponent($0))) }
-    }
-
-    var url: URL { Fixtures.url("safetensors/valid/" + file) }
-}
+/// A fixture sidecar; shared with the CLI tests through ArborTestSupport.
+typealias Sidecar = SafeTensorsSidecar
 
 /// One case of `invalid/index.json`.
 struct MalformedCase: Decodable, CustomTestStringConvertible {
