@@ -22,12 +22,12 @@ import Testing
         let run = try ArborExecutable.run(["diff", a.path, b.path])
         #expect(run.status == 1)
         #expect(run.stdout == """
-        tensor  status     A            B                max abs  max rel
-        ------  ---------  -----------  ---------------  -------  -------
-        onlyA   only in a  -            -                      -        -
-        onlyB   only in b  -            -                      -        -
-        shape   shape      F32 [2]      F32 [1, 2]             -        -
-        vals    values     F32 [2]      F32 [2]              0.5      0.2
+        tensor  status     A        B           max abs  max rel
+        ------  ---------  -------  ----------  -------  -------
+        onlyA   only in a  F32 [1]  -                 -        -
+        onlyB   only in b  -        I32 [1]           -        -
+        shape   shape      F32 [2]  F32 [1, 2]        -        -
+        vals    values     F32 [2]  F32 [2]         0.5      0.2
         4 of 5 tensors differ (1 only in A, 1 only in B)
 
         """)

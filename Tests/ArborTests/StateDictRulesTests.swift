@@ -61,7 +61,8 @@ import Testing
         #expect(out[0].tensor.dtype == .bfloat16)
         #expect(out[1].tensor.dtype == .int32)
         #expect(rules.isInvertible == false)
-        #expect(StateDictRules.gpt2.rules.dropFirst().allSatisfy(\.isInvertible))
+        let invertible = StateDictRules.gpt2.rules.dropFirst().map(\.isInvertible)
+        #expect(invertible.allSatisfy { $0 })
     }
 
     @Test func decodesJSONFormat() throws {
