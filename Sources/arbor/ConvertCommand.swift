@@ -104,7 +104,14 @@ struct ConvertCommand: AsyncParsableCommand {
         }
         progress.finish()
         if FileManager.default.fileExists(atPath: dst.path) {
-            _ = try FileManager.default.replaceItemAt(dst, withItemAt: staging)
+            // --force: move the old DST aside, rename the new one in, then delete the old.
+            let old = parent.appendingPathComponent(".\(dst.lastPathComponent).arbor-old-\(UUID().uuidString.prefix(8))")
+            try FileManager.default.moveItem(at: dst, to: old)
+            do { try FileManager.default.moveItem(at: staging, to: dst) } catch {
+                try? FileManager.default.moveItem(at: old, to: dst)
+                throw error
+            }
+            try? FileManager.default.removeItem(at: old)
         } else {
             try FileManager.default.moveItem(at: staging, to: dst)
         }

@@ -86,6 +86,43 @@ import Testing
         #expect(try ArborExecutable.run(["diff", back.path, source.path]).status == 0)
     }
 
+    @Test func forceReplacesAnExistingDirectory() throws {
+        let temp = try TemporaryDirectory()
+        let out = temp.file("out")
+        #expect(try ArborExecutable.run(["convert", Fixtures.url("gpt2/single").path, out.path, "--dtype", "bf16"]).status == 0)
+        let run = try ArborExecutable.run(["convert", Fixtures.url("gpt2/single").path, out.path, "--force"])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(try ArborExecutable.run(["diff", out.path, Fixtures.url("gpt2/single").path]).status == 0)
+        #expect(try FileManager.default.contentsOfDirectory(atPath: temp.url.path) == ["out"])
+    }
+
+    /// The gpt2 rules map the fixture onto exactly the Arbor GPT2 parameter
+    /// paths documented on `StateDictRules.gpt2`, with a clean strict load.
+    @Test func gpt2RulesFitTheDocumentedArborTarget() throws {
+        let source = try SafeTensorsCollection.open(Fixtures.url("gpt2/sharded"))
+        let tensors = try source.names.map { (name: $0, tensor: try source.tensor(named: $0)) }
+        let mapped = try StateDictRules.gpt2.apply(tensors)
+        let d = 64
+        var expected: [(Path, [Int])] = [
+            (Path([.name("wte"), .name("weight")]), [256, d]), (Path([.name("wpe"), .name("weight")]), [64, d]),
+            (Path([.name("lnF"), .name("weight")]), [d]), (Path([.name("lnF"), .name("bias")]), [d]),
+        ]
+        for block in 0..<2 {
+            func p(_ keys: String...) -> Path { Path([.name("blocks"), .index(block)] + keys.map { .name($0) }) }
+            expected += [
+                (p("ln1", "weight"), [d]), (p("ln1", "bias"), [d]), (p("ln2", "weight"), [d]), (p("ln2", "bias"), [d]),
+                (p("attention", "qkv", "weight"), [3 * d, d]), (p("attention", "qkv", "bias"), [3 * d]),
+                (p("attention", "out", "weight"), [d, d]), (p("attention", "out", "bias"), [d]),
+                (p("mlp", "fc", "weight"), [4 * d, d]), (p("mlp", "fc", "bias"), [4 * d]),
+                (p("mlp", "proj", "weight"), [d, 4 * d]), (p("mlp", "proj", "bias"), [d]),
+            ]
+        }
+        let target = try State(flat: expected.map { ($0.0, VariableState(kind: .param, value: .abstract(shape: $0.1))) })
+        let (state, report) = try StateDictLoader(strict: true).load(mapped, into: target, source: "gpt2/sharded")
+        #expect(report.isClean)
+        #expect(state.count == 28)
+    }
+
     @Test func refusesBadInput() throws {
         let temp = try TemporaryDirectory()
         let missing = try ArborExecutable.run(["convert", temp.file("nope").path, temp.file("out").path])
