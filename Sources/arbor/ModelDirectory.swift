@@ -39,7 +39,9 @@ struct ModelSource {
     /// Non-weight files to copy into a directory output (config.json, tokenizer files…).
     var extraFiles: [URL]
 
-    static func open(_ url: URL) throws -> ModelSource {
+    static func open(_ given: URL) throws -> ModelSource {
+        // An index JSON stands for its model directory.
+        let url = given.lastPathComponent.hasSuffix(".safetensors.index.json") ? given.deletingLastPathComponent() : given
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ConvertError.sourceNotFound(url.path)

@@ -54,6 +54,11 @@ import Testing
         let again = temp.file("again")
         #expect(try ArborExecutable.run(["convert", out.path, again.path, "--dtype", "f16"]).status == 0)
         #expect(try SafeTensorsCollection.open(again).shardURLs.count >= 2)
+        // An index JSON as SRC means its model directory.
+        let fromIndex = temp.file("from-index")
+        let index = out.appendingPathComponent("model.safetensors.index.json")
+        #expect(try ArborExecutable.run(["convert", index.path, fromIndex.path]).status == 0)
+        #expect(FileManager.default.fileExists(atPath: fromIndex.appendingPathComponent("config.json").path))
     }
 
     @Test func gpt2RulesRoundTrip() throws {
@@ -134,7 +139,7 @@ import Testing
         let bad = temp.file("bad.json")
         try Data(#"{"rules":[{"op":"transpose"}]}"#.utf8).write(to: bad)
         let badRules = try ArborExecutable.run(["convert", Fixtures.url("gpt2/single").path, temp.file("o").path, "--rules", bad.path])
-        #expect(badRules.stderr.contains("rules rules, rule 0 (transpose): needs the field \"match\""), "\(badRules.stderr)")
+        #expect(badRules.stderr.contains("rules bad.json, rule 0 (transpose): needs the field \"match\""), "\(badRules.stderr)")
         let existing = try ArborExecutable.run(["convert", Fixtures.url("gpt2/single").path, temp.url.path])
         #expect(existing.status == 1)
         #expect(existing.stderr.contains("already exists; pass --force"))

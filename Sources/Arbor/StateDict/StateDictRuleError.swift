@@ -3,15 +3,25 @@ import Foundation
 /// Why a rule set could not be read or applied; every case names the rule set,
 /// the rule (by index and op) and the tensor.
 public enum StateDictRuleError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// The rule file is not JSON of the rule set format.
     case invalidJSON(source: String, reason: String)
+    /// A rule lacks a field its `op` needs (or has an unknown `op`).
     case missingField(ruleSet: String, rule: Int, op: String, field: String)
+    /// A `match` is not a valid regular expression.
     case badPattern(ruleSet: String, rule: Int, pattern: String)
+    /// A `cast` names a dtype Arbor does not know.
     case unknownDType(ruleSet: String, rule: Int, dtype: String)
+    /// A `transpose` matched a tensor that is not 2-D.
     case notTwoDimensional(ruleSet: String, rule: Int, tensor: String, shape: [Int])
+    /// A `split`/`fuse` axis or size does not divide or agree.
     case badSplit(ruleSet: String, rule: Int, tensor: String, shape: [Int], axis: Int, parts: Int)
+    /// A `fuse` (or inverse `split`) lacks one of its parts.
     case missingFusePart(ruleSet: String, rule: Int, tensor: String, part: String)
+    /// A rule has no export-direction form.
     case notInvertible(ruleSet: String, rule: Int, op: String)
+    /// A tensor could not be cast or rebuilt.
     case conversionFailed(ruleSet: String, rule: Int, tensor: String, reason: String)
+    /// Two tensors ended up with the same name.
     case duplicateName(ruleSet: String, tensor: String)
 
     /// One line saying what is wrong and where.

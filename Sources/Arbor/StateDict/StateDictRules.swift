@@ -25,19 +25,20 @@ public struct StateDictRules: Codable, Sendable, Equatable {
 
     private enum CodingKeys: String, CodingKey { case name, rules, tied }
 
-    /// Reads the JSON form; `name` and `tied` may be left out.
+    /// Reads the JSON form; `name` (then the file name) and `tied` may be left out.
     public init(from decoder: any Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        name = try container.decodeIfPresent(String.self, forKey: .name) ?? "rules"
+        name = try container.decodeIfPresent(String.self, forKey: .name) ?? ""
         rules = try container.decode([StateDictRule].self, forKey: .rules)
         tied = try container.decodeIfPresent([TiedWeight].self, forKey: .tied) ?? []
     }
 
     /// Decodes a rule set from its JSON file format, checking every rule.
     public static func decode(json data: Data, source: String) throws(StateDictRuleError) -> StateDictRules {
-        let rules: StateDictRules
+        var rules: StateDictRules
         do {
             rules = try JSONDecoder().decode(StateDictRules.self, from: data)
+            if rules.name.isEmpty { rules.name = source }
         } catch {
             throw .invalidJSON(source: source, reason: String(describing: error))
         }
