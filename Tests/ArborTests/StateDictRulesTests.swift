@@ -98,6 +98,14 @@ import Testing
         }
     }
 
+    @Test func renameWithoutInverseRefusesExport() throws {
+        let rules = StateDictRules(name: "one-way", rules: [.stripPrefix("m."), .rename("a", to: "b")])
+        #expect(try rules.apply([("m.a", Self.tensor([1]))]).map(\.name) == ["b"])
+        let error = StateDictRuleError.notInvertible(ruleSet: "one-way", rule: 1, op: "rename")
+        #expect(error.description == "rules one-way, rule 1 (rename): cannot be applied in the export direction; add an inverse")
+        #expect(throws: error) { try rules.apply([("b", Self.tensor([1]))], direction: .inverse) }
+    }
+
     @Test func jsonRoundTripOfBuiltIns() throws {
         for rules in [StateDictRules.gpt2, .flax] {
             let data = try JSONEncoder().encode(rules)
