@@ -9,6 +9,8 @@ struct ArborCommand: AsyncParsableCommand {
         subcommands: [
             DemoCommand.self,
             InspectCommand.self,
+            ConvertCommand.self,
+            DiffCommand.self,
             CheckpointsCommand.self,
             VerifyCommand.self,
             SaveLoopCommand.self,

@@ -1,0 +1,175 @@
+import ArborTensor
+import Foundation
+
+/// The tensor and name work behind `StateDictRule.apply`, with errors that
+/// name the rule set and rule.
+struct RuleEngine {
+    let ruleSet: String
+    let index: Int
+    let rank: Int?
+
+    func applies(to tensor: Tensor) -> Bool { rank.map { $0 == tensor.rank } ?? true }
+
+    func regex(_ pattern: String) throws(StateDictRuleError) -> NSRegularExpression {
+        do { return try NSRegularExpression(pattern: pattern) } catch {
+            throw .badPattern(ruleSet: ruleSet, rule: index, pattern: pattern)
+        }
+    }
+
+    static func matches(_ regex: NSRegularExpression, _ name: String) -> Bool {
+        regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
+    }
+
+    /// `BF16` or `bfloat16` (and the short `bf16`, `f16`, `f32`, `f64`).
+    static func dtype(named name: String) -> DType? {
+        if let dtype = DType(safetensorsName: name.uppercased()) { return dtype }
+        if let dtype = DType(rawValue: name) { return dtype }
+        switch name.lowercased() {
+        case "bf16": return .bfloat16
+        case "f16", "fp16", "half": return .float16
+        case "f32", "fp32", "float": return .float32
+        case "f64", "fp64", "double": return .float64
+        default: return nil
+        }
+    }
+
+    func rename(_ tensors: [(name: String, tensor: Tensor)], match: String, to template: String)
+        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+        let regex = try regex(match)
+        return tensors.map { entry in
+            guard applies(to: entry.tensor) else { return entry }
+            let range = NSRange(entry.name.startIndex..., in: entry.name)
+            return (regex.stringByReplacingMatches(in: entry.name, range: range, withTemplate: template), entry.tensor)
+        }
+    }
+
+    func transpose(_ tensors: [(name: String, tensor: Tensor)], match: String)
+        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+        let regex = try regex(match)
+        var result = tensors
+        for position in result.indices
+            where applies(to: result[position].tensor) && RuleEngine.matches(regex, result[position].name) {
+            let tensor = result[position].tensor
+            guard tensor.rank == 2, tensor.dtype.byteSize != nil else {
+                throw .notTwoDimensional(ruleSet: ruleSet, rule: index, tensor: result[position].name, shape: tensor.shape)
+            }
+            result[position].tensor = tensor.transposed()
+        }
+        return result
+    }
+
+    func cast(_ tensors: [(name: String, tensor: Tensor)], match: String, dtype: String)
+        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+        let regex = try regex(match)
+        guard let target = RuleEngine.dtype(named: dtype) else {
+            throw .unknownDType(ruleSet: ruleSet, rule: index, dtype: dtype)
+        }
+        var result = tensors
+        for position in result.indices where applies(to: result[position].tensor)
+            && RuleEngine.matches(regex, result[position].name) && result[position].tensor.dtype.isFloatingPoint && result[position].tensor.dtype != target {
+            do { result[position].tensor = try result[position].tensor.converted(to: target) } catch {
+                throw .conversionFailed(ruleSet: ruleSet, rule: index, tensor: result[position].name,
+                                        reason: String(describing: error))
+            }
+        }
+        return result
+    }
+
+    func split(_ tensors: [(name: String, tensor: Tensor)], suffix: String, into parts: [String], axis: Int)
+        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+        var result: [(name: String, tensor: Tensor)] = []
+        for entry in tensors {
+            guard entry.name.hasSuffix(suffix), !parts.isEmpty else { result.append(entry); continue }
+            let base = String(entry.name.dropLast(suffix.count))
+            let shape = entry.tensor.shape
+            guard axis >= 0, axis < shape.count, shape[axis] % parts.count == 0, entry.tensor.dtype.byteSize != nil else {
+                throw .badSplit(ruleSet: ruleSet, rule: index, tensor: entry.name, shape: shape, axis: axis, parts: parts.count)
+            }
+            let size = shape[axis] / parts.count
+            for (position, part) in parts.enumerated() {
+                let slice = try slice(entry.tensor, axis: axis, start: position * size, count: size, name: entry.name)
+                result.append((base + part, slice))
+            }
+        }
+        return result
+    }
+
+    func fuse(_ tensors: [(name: String, tensor: Tensor)], parts: [String], to whole: String, axis: Int)
+        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+        guard let first = parts.first else { return tensors }
+        var byName: [String: Tensor] = [:]
+        for entry in tensors { byName[entry.name] = entry.tensor }
+        var consumed = Set<String>()
+        var result: [(name: String, tensor: Tensor)] = []
+        for entry in tensors where !consumed.contains(entry.name) {
+            guard entry.name.hasSuffix(first) else { result.append(entry); continue }
+            let base = String(entry.name.dropLast(first.count))
+            var pieces: [Tensor] = []
+            for part in parts {
+                guard let piece = byName[base + part] else {
+                    throw .missingFusePart(ruleSet: ruleSet, rule: index, tensor: base + whole, part: base + part)
+                }
+                pieces.append(piece)
+                consumed.insert(base + part)
+            }
+            result.append((base + whole, try concatenate(pieces, axis: axis, name: base + whole)))
+        }
+        return result
+    }
+
+    /// Rows `start..<start+count` of `tensor` along `axis`, as a new tensor.
+    private func slice(_ tensor: Tensor, axis: Int, start: Int, count: Int, name: String) throws(StateDictRuleError) -> Tensor {
+        var shape = tensor.shape
+        let width = tensor.dtype.byteSize ?? 1
+        let inner = shape[(axis + 1)...].reduce(1, *) * width
+        let outer = shape[..<axis].reduce(1, *)
+        let full = shape[axis]
+        shape[axis] = count
+        var bytes = [UInt8](repeating: 0, count: outer * count * inner)
+        tensor.withUnsafeBytes { source in
+            for o in 0..<outer {
+                for b in 0..<(count * inner) {
+                    bytes[o * count * inner + b] = source[(o * full + start) * inner + b]
+                }
+            }
+        }
+        return try make(shape: shape, dtype: tensor.dtype, bytes: bytes, name: name)
+    }
+
+    /// `pieces` joined along `axis` (all other dimensions must agree).
+    private func concatenate(_ pieces: [Tensor], axis: Int, name: String) throws(StateDictRuleError) -> Tensor {
+        let first = pieces[0]
+        let width = first.dtype.byteSize ?? 1
+        for piece in pieces {
+            var a = piece.shape, b = first.shape
+            guard a.count == b.count, axis >= 0, axis < a.count, piece.dtype == first.dtype else {
+                throw .badSplit(ruleSet: ruleSet, rule: index, tensor: name, shape: piece.shape, axis: axis, parts: pieces.count)
+            }
+            a[axis] = 0; b[axis] = 0
+            if a != b { throw .badSplit(ruleSet: ruleSet, rule: index, tensor: name, shape: piece.shape, axis: axis, parts: pieces.count) }
+        }
+        let inner = first.shape[(axis + 1)...].reduce(1, *) * width
+        let outer = first.shape[..<axis].reduce(1, *)
+        var shape = first.shape
+        shape[axis] = pieces.reduce(0) { $0 + $1.shape[axis] }
+        var bytes: [UInt8] = []
+        bytes.reserveCapacity(outer * shape[axis] * inner)
+        for o in 0..<outer {
+            for piece in pieces {
+                let rowBytes = piece.shape[axis] * inner
+                piece.withUnsafeBytes { source in
+                    bytes.append(contentsOf: source[(o * rowBytes)..<((o + 1) * rowBytes)])
+                }
+            }
+        }
+        return try make(shape: shape, dtype: first.dtype, bytes: bytes, name: name)
+    }
+
+    private func make(shape: [Int], dtype: DType, bytes: [UInt8], name: String) throws(StateDictRuleError) -> Tensor {
+        do {
+            return try bytes.withUnsafeBytes { raw throws(TensorError) in try Tensor(shape: shape, dtype: dtype, copying: raw) }
+        } catch {
+            throw .conversionFailed(ruleSet: ruleSet, rule: index, tensor: name, reason: String(describing: error))
+        }
+    }
+}

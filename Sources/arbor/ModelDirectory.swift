@@ -1,0 +1,94 @@
+import ArborTensor
+import Foundation
+import SafeTensors
+
+/// Why `arbor convert` refused; each case names the path or option at fault.
+enum ConvertError: Error, CustomStringConvertible {
+    case sourceNotFound(String)
+    case destinationExists(String)
+    case unknownRules(String)
+    case unreadableRules(String, String)
+    case unsupportedTarget(String)
+    case unknownDType(String)
+    case fileWouldShard(String, Int)
+    case badConfig(String, String)
+
+    var description: String {
+        switch self {
+        case let .sourceNotFound(path): return "\(path): no such file or directory"
+        case let .destinationExists(path): return "\(path) already exists; pass --force to replace it"
+        case let .unknownRules(name): return "--rules \(name): not a built-in rule set (gpt2, flax) nor a readable file"
+        case let .unreadableRules(path, reason): return "--rules \(path): \(reason)"
+        case let .unsupportedTarget(name): return "--to \(name): only --to hf is supported so far (Arbor checkpoint output is not implemented yet)"
+        case let .unknownDType(name): return "--dtype \(name): use bf16, f16, f32 or f64"
+        case let .fileWouldShard(path, count): return "\(path): --max-shard-size gives \(count) shards; give a directory as DST to write shards"
+        case let .badConfig(path, reason): return "\(path): cannot update the dtype: \(reason)"
+        }
+    }
+}
+
+/// A conversion source: one safetensors file, or a Hugging Face model
+/// directory (config files + one file or shards with an index).
+struct ModelSource {
+    /// The URL given.
+    var url: URL
+    /// Whether it is a directory (the output is then a directory too).
+    var isDirectory: Bool
+    /// The tensors, opened lazily (memory-mapped).
+    var collection: SafeTensorsCollection
+    /// Non-weight files to copy into a directory output (config.json, tokenizer files…).
+    var extraFiles: [URL]
+
+    static func open(_ given: URL) throws -> ModelSource {
+        // An index JSON stands for its model directory.
+        let url = given.lastPathComponent.hasSuffix(".safetensors.index.json") ? given.deletingLastPathComponent() : given
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw ConvertError.sourceNotFound(url.path)
+        }
+        let collection = try SafeTensorsCollection.open(url)
+        var extra: [URL] = []
+        if isDirectory.boolValue {
+            let contents = try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: [.isRegularFileKey])
+            for file in contents.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
+                let name = file.lastPathComponent
+                let regular = (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) ?? false
+                guard regular, !name.hasPrefix("."), !name.hasSuffix(".safetensors"),
+                      !name.hasSuffix(".safetensors.index.json") else { continue }
+                extra.append(file)
+            }
+        }
+        return ModelSource(url: url, isDirectory: isDirectory.boolValue, collection: collection, extraFiles: extra)
+    }
+
+    /// The largest shard's size in bytes, for keeping a sharded layout.
+    var largestShardSize: Int {
+        collection.shardURLs.compactMap { (try? $0.resourceValues(forKeys: [.fileSizeKey]).fileSize) }.max() ?? 0
+    }
+
+    /// `config.json` with its dtype fields (`dtype`, `torch_dtype`) set to `dtype`.
+    static func updatedConfig(_ data: Data, dtype: DType, path: String) throws -> Data {
+        let object: Any
+        do { object = try JSONSerialization.jsonObject(with: data) } catch {
+            throw ConvertError.badConfig(path, "not valid JSON")
+        }
+        guard var config = object as? [String: Any] else { throw ConvertError.badConfig(path, "not a JSON object") }
+        let name: String
+        switch dtype {
+        case .bfloat16: name = "bfloat16"
+        case .float16: name = "float16"
+        case .float64: name = "float64"
+        default: name = "float32"
+        }
+        var updated = false
+        for key in ["dtype", "torch_dtype"] where config[key] != nil {
+            config[key] = name
+            updated = true
+        }
+        if !updated { config["dtype"] = name }
+        var text = try JSONSerialization.data(withJSONObject: config,
+                                              options: [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes])
+        text.append(contentsOf: Array("\n".utf8))
+        return text
+    }
+}
