@@ -7,10 +7,10 @@ import Testing
 @Suite struct StateDictExportTests {
     @Test func paramsThenBuffersThenChildrenWithIndices() throws {
         final class Outer: Module {
-            let weight = Param(Tensor([Float(1)], shape: [1]))
-            let count = BatchStat(Tensor([Float(0)], shape: [1]))
-            let a = Norm(2)
-            let stack = Stack(widths: [3, 2, 2], norm: false)
+            var weight = Param(Tensor([Float(1)], shape: [1]))
+            var count = BatchStat(Tensor([Float(0)], shape: [1]))
+            var a = Norm(2)
+            var stack = Stack(widths: [3, 2, 2], norm: false)
         }
         let names = try StateDict.export(Outer()).map(\.name)
         #expect(names == ["weight", "count", "a.scale", "a.mean", "stack.layers.0.bias", "stack.layers.0.weight",
