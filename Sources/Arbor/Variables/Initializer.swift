@@ -19,3 +19,31 @@ public struct Initializer: Sendable {
     /// All zeros.
     public static let zeros = Initializer { shape, dtype in Tensor(zeros: shape, dtype: dtype) }
 }
+
+extension Initializer {
+    /// All ones (LayerNorm and BatchNorm scales, running variances).
+    public static let ones = Initializer { shape, dtype in
+        do { return try Tensor.ones(shape, dtype: dtype) } catch {
+            preconditionFailure("Initializer.ones: \(error)")
+        }
+    }
+
+    /// Uniform in `[low, high)` from `key`'s stream (PyTorch's `Linear` default is
+    /// `±1/√fanIn`); the same key always gives the same values.
+    public static func uniform(low: Double, high: Double, key: RandomKey) -> Initializer {
+        Initializer { shape, dtype in
+            do { return try Tensor.randomUniform(shape: shape, low: low, high: high, key: key, dtype: dtype) } catch {
+                preconditionFailure("Initializer.uniform: \(error)")
+            }
+        }
+    }
+
+    /// Normal with mean 0 and `std` from `key`'s stream.
+    public static func normal(std: Double, key: RandomKey) -> Initializer {
+        Initializer { shape, dtype in
+            do { return try Tensor.randomNormal(shape: shape, std: std, key: key, dtype: dtype) } catch {
+                preconditionFailure("Initializer.normal: \(error)")
+            }
+        }
+    }
+}

@@ -1,0 +1,98 @@
+import ArborTensor
+
+/// A gradient-descent rule whose whole memory (moments, step count) is a
+/// `State`, so a checkpoint saves and restores it like any model state.
+///
+/// ```swift
+/// let opt = AdamW(learningRate: .cosine(peak: 1e-3, warmupSteps: 10, totalSteps: 500))
+/// let (loss, grads) = try grad(of: model) { m in loss(m) }
+/// try opt.update(model, gradients: grads)
+/// try checkpoint.save(opt.state)       // paths m/<param>, v/<param>, step
+/// ```
+public protocol Optimizer: AnyObject {
+    /// Everything the optimizer remembers, as a tree mirroring the params.
+    var state: State { get }
+    /// Replaces the optimizer's memory with a saved `state` (from `state`).
+    func load(_ state: State) throws(OptimizerError)
+    /// Applies one step to the variables of `model` named by `gradients`' paths.
+    func update(_ model: some Module, gradients: State) throws
+}
+
+/// The kind of optimizer-state leaves (`OptState`), so filters and checkpoints
+/// can tell them from params.
+public final class OptState: Variable {
+    override public class var kind: VariableKind { VariableKind("OptState") }
+}
+
+/// A problem with a state handed to an optimizer.
+public enum OptimizerError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A required leaf is missing or has the wrong dtype/shape.
+    case invalidState(path: Path, reason: String)
+
+    public var description: String {
+        switch self {
+        case .invalidState(let path, let reason): "optimizer state at \(path): \(reason)"
+        }
+    }
+}
+
+/// Shared bookkeeping: a step counter and named per-parameter slots of f32 buffers.
+struct OptimizerSlots {
+    var step: Int64 = 0
+    /// slot name → param path → buffer
+    var buffers: [String: [Path: [Float]]] = [:]
+    let names: [String]
+
+    init(names: [String]) {
+        self.names = names
+        for name in names { buffers[name] = [:] }
+        VariableKind.registerIfAbsent(OptState.self)
+    }
+
+    var state: State {
+        var entries: [(Path, VariableState)] = [(Path(["step"]), VariableState(kind: OptState.kind, value: Tensor(scalar: step)))]
+        for name in names {
+            for (path, values) in buffers[name] ?? [:] {
+                entries.append((Path([.name(name)]).appending(path), VariableState(kind: OptState.kind, value: Tensor(values))))
+            }
+        }
+        do { return try State(flat: entries) } catch { preconditionFailure("Optimizer.state: \(error)") }
+    }
+
+    mutating func load(_ state: State) throws(OptimizerError) {
+        let stepPath = Path(["step"])
+        guard let stepLeaf = state[stepPath], stepLeaf.dtype == .int64, stepLeaf.value.elementCount == 1 else {
+            throw .invalidState(path: stepPath, reason: "needs an Int64 scalar step")
+        }
+        var loaded: [String: [Path: [Float]]] = [:]
+        for name in names { loaded[name] = [:] }
+        for (path, leaf) in state.flat where path != stepPath {
+            guard let first = path.keys.first?.name, names.contains(first) else {
+                throw .invalidState(path: path, reason: "unexpected path; slots are \(names)")
+            }
+            guard leaf.dtype == .float32 else { throw .invalidState(path: path, reason: "dtype \(leaf.dtype), expected float32") }
+            loaded[first]?[path.dropping(prefix: Path([.name(first)]))] = leaf.value.scalars(as: Float.self)
+        }
+        step = stepLeaf.value.scalars(as: Int64.self)[0]
+        buffers = loaded
+    }
+
+    /// Applies `rule(path, param, grad)` → new param for each gradient leaf.
+    static func apply(
+        _ model: some Module, gradients: State, rule: (Path, inout [Float], [Float]) -> Void
+    ) throws {
+        let current = try Graph.state(model)
+        var entries: [(Path, VariableState)] = []
+        for (path, gradLeaf) in gradients.flat {
+            guard let leaf = current[path] else {
+                throw OptimizerError.invalidState(path: path, reason: "the model has no variable at this gradient's path")
+            }
+            precondition(leaf.shape == gradLeaf.shape && leaf.dtype == .float32,
+                         "Optimizer.update: \(path) is \(leaf.dtype) \(leaf.shape), gradient \(gradLeaf.dtype) \(gradLeaf.shape)")
+            var values = leaf.value.scalars(as: Float.self)
+            rule(path, &values, gradLeaf.value.detached().scalars(as: Float.self))
+            entries.append((path, VariableState(kind: leaf.kind, value: Tensor(values, shape: leaf.shape), metadata: leaf.metadata)))
+        }
+        try Graph.update(model, try State(flat: entries))
+    }
+}
