@@ -14,6 +14,7 @@ struct ArborCommand: AsyncParsableCommand {
             CheckpointsCommand.self,
             VerifyCommand.self,
             SaveLoopCommand.self,
+            TrainStepsCommand.self,
         ]
     )
 }

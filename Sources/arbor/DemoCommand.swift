@@ -19,6 +19,7 @@ struct DemoCommand: AsyncParsableCommand {
             defer { if temporary { try? FileManager.default.removeItem(at: root) } }
             print("Arbor demo — working in \(temporary ? "a temporary directory" : root.path)\n")
             try SafeTensorsDemo(root: root.appendingPathComponent("safetensors", isDirectory: true)).run()
+            try await CheckpointDemo(checkpoints: root.appendingPathComponent("checkpoints", isDirectory: true)).run()
         }
     }
 
