@@ -13,6 +13,7 @@ struct ArborBench: ParsableCommand {
             SafeTensorsBenchmark.self,
             GraphBenchmark.self,
             MatmulBenchmark.self,
+            TrainingBenchmark.self,
         ]
     )
 }
