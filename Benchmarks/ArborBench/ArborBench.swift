@@ -14,6 +14,7 @@ struct ArborBench: ParsableCommand {
             GraphBenchmark.self,
             MatmulBenchmark.self,
             CheckpointBenchmark.self,
+            TrainingBenchmark.self,
         ]
     )
 }

@@ -7,7 +7,7 @@ public protocol Layer: Module {
 }
 
 /// A module whose behaviour differs between training and evaluation
-/// (`BatchNorm`, `Dropout`). `Training.setMode` flips every one in a model.
+/// (`BatchNorm`, `Dropout`); `Sequential` forwards the flag to its elements.
 public protocol TrainingModeSettable: AnyObject {
     /// `true` while training (batch statistics, random masks).
     var isTraining: Bool { get set }

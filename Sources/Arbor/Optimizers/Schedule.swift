@@ -31,7 +31,7 @@ public struct Schedule: Sendable {
 
 @inline(__always)
 private func _cos(_ x: Double) -> Double {
-    // Taylor-free, deterministic: cos via the standard library's Foundation-free path.
+    // Deterministic (no libm): Taylor series, enough terms for |x| ≤ π.
     var result = 1.0, term = 1.0
     let x2 = x * x
     for n in stride(from: 2, through: 40, by: 2) {

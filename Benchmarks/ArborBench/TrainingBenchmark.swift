@@ -1,0 +1,28 @@
+import Arbor
+import ArgumentParser
+import Foundation
+
+/// `arbor-bench train`: median wall time of one `TwoSpiralsExample` training
+/// step (forward, backward, AdamW), and of one tiny-GPT-2 forward+backward.
+struct TrainingBenchmark: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Median time of one two-spirals training step and one tiny GPT-2 forward+backward.")
+
+    @Option(name: .long, help: "Timed runs (the median is reported).")
+    var runs: Int = 21
+
+    func run() throws {
+        let example = TwoSpiralsExample(seed: 0)
+        let step = try Stopwatch.median(runs: runs, warmup: 3) { _ = try example.step() }
+        print("two-spirals step (batch \(example.batchSize), width 32)  " + Stopwatch.format(step))
+
+        let model = GPT2(.tiny, key: RandomKey(seed: 0))
+        let ids = try Tensor.arange(2 * 16, dtype: .int64).reshaped([2, 16])
+        let targets = try (Tensor.arange(2 * 16, dtype: .int64)).reshaped([2, 16])
+        let gpt = try Stopwatch.median(runs: runs, warmup: 2) {
+            _ = try grad(of: model) { m in m(ids).crossEntropy(labels: targets) }
+        }
+        print("gpt2 tiny forward+backward [2, 16]             " + Stopwatch.format(gpt))
+    }
+}
