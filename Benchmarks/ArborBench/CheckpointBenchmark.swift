@@ -65,12 +65,13 @@ struct CheckpointBenchmark: ParsableCommand {
             encoder.outputFormatting = [.sortedKeys]
             print(String(decoding: try encoder.encode(["cases": results]), as: UTF8.self))
         } else {
-            print("case                 data       save        restore (read all)  restore (lazy)  restore peak RSS")
+            func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
+            print(cell("case", 18) + cell("data", 10) + cell("save", 12) + cell("restore (read all)", 20)
+                  + cell("restore (lazy)", 16) + "restore peak RSS")
             for r in results {
-                print(String(format: "%-20@ %-10@ %-11@ %-19@ %-15@ %@", r.name as NSString,
-                             "\(r.data_bytes >> 20) MiB" as NSString, Stopwatch.format(r.save_s) as NSString,
-                             Stopwatch.format(r.restore_s) as NSString, Stopwatch.format(r.restore_lazy_s) as NSString,
-                             "\(r.restore_peak_rss_bytes >> 20) MiB" as NSString))
+                print(cell(r.name, 18) + cell("\(r.data_bytes >> 20) MiB", 10) + cell(Stopwatch.format(r.save_s), 12)
+                      + cell(Stopwatch.format(r.restore_s), 20) + cell(Stopwatch.format(r.restore_lazy_s), 16)
+                      + "\(r.restore_peak_rss_bytes >> 20) MiB")
             }
         }
     }
