@@ -2,12 +2,17 @@
 # Long crash-safety run: SIGKILL a saving `arbor save-loop` at random moments,
 # TRIALS times (default 120), and after each kill check that no partial step is
 # listed and the newest step restores bit-exact. Not part of `swift test`.
-#   Tests/Stress/crash_trials.sh [TRIALS]
+#   [ARBOR_BIN=path/to/arbor] Tests/Stress/crash_trials.sh [TRIALS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 trials=${1:-120}
-swift build -c release --product arbor >/dev/null
-bin=.build/release/arbor
+# ARBOR_BIN names an already built binary; otherwise build the release one.
+if [ -n "${ARBOR_BIN:-}" ]; then
+  bin=$ARBOR_BIN
+else
+  swift build -c release --product arbor >/dev/null
+  bin=.build/release/arbor
+fi
 dir=$(mktemp -d -t arbor-crash-XXXXXX)
 trap 'rm -rf "$dir"' EXIT
 failures=0
