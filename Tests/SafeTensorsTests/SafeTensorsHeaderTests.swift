@@ -94,7 +94,7 @@ struct SafeTensorsHeaderTests {
     @Test("random corruptions of a valid file never crash the reader")
     func corruptionNeverCrashes() throws {
         let original = try [UInt8](Data(contentsOf: Fixtures.url("safetensors/valid/all_dtypes.safetensors")))
-        var generator = SplitMix(seed: 42)
+        var generator = SplitMix64(seed: 42)
         var rejected = 0
         for round in 0..<3000 {
             var image = original
@@ -107,19 +107,6 @@ struct SafeTensorsHeaderTests {
             if readerError(image) != nil { rejected += 1 }
         }
         #expect(rejected > 1000)
-    }
-}
-
-/// A tiny deterministic generator so the corruption test is reproducible.
-struct SplitMix {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
     }
 }
 
