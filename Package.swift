@@ -9,6 +9,7 @@ let package = Package(
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Arbor", targets: ["Arbor"]),
         .library(name: "ArborCheckpoint", targets: ["ArborCheckpoint"]),
+        .library(name: "ArborInterop", targets: ["ArborInterop"]),
         .executable(name: "arbor", targets: ["arbor"]),
         .executable(name: "arbor-bench", targets: ["ArborBench"]),
     ],
@@ -24,10 +25,11 @@ let package = Package(
             name: "ArborCheckpoint",
             dependencies: ["Arbor", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
         ),
+        .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors"]),
         .executableTarget(
             name: "arbor",
             dependencies: [
-                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint",
+                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -35,7 +37,7 @@ let package = Package(
         .executableTarget(
             name: "ArborBench",
             dependencies: [
-                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint",
+                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/ArborBench"
@@ -49,6 +51,7 @@ let package = Package(
         ),
         .testTarget(name: "ArborTests", dependencies: ["Arbor", "ArborTestSupport"]),
         .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborTestSupport"]),
+        .testTarget(name: "ArborInteropTests", dependencies: ["ArborInterop", "ArborTestSupport"]),
         .testTarget(name: "ArborCLITests", dependencies: ["arbor", "ArborTestSupport"]),
     ],
     swiftLanguageModes: [.v6]

@@ -10,6 +10,13 @@ public struct ShardedWriteResult: Sendable, Equatable {
     public var indexURL: URL?
     /// Sum of all tensors' byte sizes (the index's `metadata.total_size`).
     public var totalSize: Int
+
+    /// A result (for callers that write in a staging place and report the final one).
+    public init(files: [URL], indexURL: URL?, totalSize: Int) {
+        self.files = files
+        self.indexURL = indexURL
+        self.totalSize = totalSize
+    }
 }
 
 extension SafeTensorsWriter {

@@ -1,28 +1,25 @@
 import Foundation
 
 extension StateDictRules {
-    /// Hugging Face `GPT2LMHeadModel` names (forward) ↔ Arbor `GPT2` names.
+    /// Hugging Face `GPT2LMHeadModel` names (forward) ↔ Arbor `GPT2` paths.
     ///
-    /// Arbor side (the target the `GPT2` layer must have; Linear weights `[out, in]`):
-    /// `wte.weight [vocab, d]`, `wpe.weight [ctx, d]`,
-    /// `blocks.{i}.ln1.{weight,bias}`, `blocks.{i}.attention.qkv.{weight [3d, d], bias [3d]}`,
-    /// `blocks.{i}.attention.out.{weight [d, d], bias}`, `blocks.{i}.ln2.{weight,bias}`,
-    /// `blocks.{i}.mlp.fc.{weight [4d, d], bias}`, `blocks.{i}.mlp.proj.{weight [d, 4d], bias}`,
-    /// `lnF.{weight,bias}`; the LM head is tied to `wte.weight` and not a separate parameter.
+    /// Arbor's `GPT2` keeps Hugging Face's module names, so only three things
+    /// change: the `transformer.` prefix goes, the `Conv1D` weights
+    /// (`attn.c_attn`, `attn.c_proj`, `mlp.c_fc`, `mlp.c_proj`, stored
+    /// `[in, out]`) become `Linear` weights `[out, in]`, and `lm_head.weight`
+    /// is dropped because Arbor's head *is* `wte.weight`. Old files' causal
+    /// mask buffers (`attn.bias`, `attn.masked_bias`) are dropped too.
+    /// Arbor side: `wte.weight [vocab, d]`, `wpe.weight [ctx, d]`,
+    /// `h.{i}.ln_1.{weight,bias}`, `h.{i}.attn.c_attn.{weight [3d, d], bias}`,
+    /// `h.{i}.attn.c_proj.{weight [d, d], bias}`, `h.{i}.ln_2.{weight,bias}`,
+    /// `h.{i}.mlp.c_fc.{weight [4d, d], bias}`, `h.{i}.mlp.c_proj.{weight [d, 4d], bias}`,
+    /// `ln_f.{weight,bias}`.
     public static let gpt2 = StateDictRules(
         name: "gpt2",
         rules: [
             .drop(#"\.attn\.(bias|masked_bias)$"#),
             .stripPrefix("transformer."),
-            .rename(#"^h\.(\d+)\."#, to: "blocks.$1.", inverseMatch: #"^blocks\.(\d+)\."#, inverseTo: "h.$1."),
-            .rename(#"\.ln_1\."#, to: ".ln1.", inverseMatch: #"\.ln1\."#, inverseTo: ".ln_1."),
-            .rename(#"\.ln_2\."#, to: ".ln2.", inverseMatch: #"\.ln2\."#, inverseTo: ".ln_2."),
-            .rename(#"^ln_f\."#, to: "lnF.", inverseMatch: #"^lnF\."#, inverseTo: "ln_f."),
-            .rename(#"\.attn\.c_attn\."#, to: ".attention.qkv.", inverseMatch: #"\.attention\.qkv\."#, inverseTo: ".attn.c_attn."),
-            .rename(#"\.attn\.c_proj\."#, to: ".attention.out.", inverseMatch: #"\.attention\.out\."#, inverseTo: ".attn.c_proj."),
-            .rename(#"\.mlp\.c_fc\."#, to: ".mlp.fc.", inverseMatch: #"\.mlp\.fc\."#, inverseTo: ".mlp.c_fc."),
-            .rename(#"\.mlp\.c_proj\."#, to: ".mlp.proj.", inverseMatch: #"\.mlp\.proj\."#, inverseTo: ".mlp.c_proj."),
-            .transpose(#"\.(attention\.qkv|attention\.out|mlp\.fc|mlp\.proj)\.weight$"#),
+            .transpose(#"^h\.\d+\.(attn\.c_attn|attn\.c_proj|mlp\.c_fc|mlp\.c_proj)\.weight$"#),
         ],
         tied: [TiedWeight(name: "lm_head.weight", source: "transformer.wte.weight")]
     )

@@ -1,0 +1,205 @@
+import Arbor
+import ArborTensor
+import Foundation
+import SafeTensors
+
+/// A Hugging Face model directory: `config.json` beside `model.safetensors`
+/// or shards with a `model.safetensors.index.json`, the layout that
+/// `save_pretrained` writes and `from_pretrained` reads. This is how a model
+/// crosses between Arbor and PyTorch without a Python step in between.
+///
+/// ```swift
+/// let (model, _) = try HuggingFaceModelDirectory(opening: url).loadGPT2()
+/// try HuggingFaceModelDirectory.save(model, to: exportURL)
+/// ```
+public struct HuggingFaceModelDirectory: Sendable {
+    /// The directory.
+    public let url: URL
+    /// The bytes of `config.json`.
+    public let config: Data
+    /// The weights, opened lazily and memory-mapped.
+    public let weights: SafeTensorsCollection
+
+    /// Opens a directory, reading `config.json` and every safetensors header
+    /// (not the tensor data).
+    public init(opening url: URL) throws(HuggingFaceError) {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw .notADirectory(path: url.path)
+        }
+        let configURL = url.appendingPathComponent("config.json")
+        guard FileManager.default.fileExists(atPath: configURL.path) else { throw .missingConfig(directory: url.path) }
+        do { config = try Data(contentsOf: configURL) } catch {
+            throw .io(path: configURL.path, reason: "cannot be read")
+        }
+        do { weights = try SafeTensorsCollection.open(url) } catch { throw .weights(error) }
+        self.url = url
+    }
+
+    /// The weights as named tensors in file order; f32 tensors are views of
+    /// the mapped files, so nothing is copied until a rule or cast needs it.
+    public func tensors() throws(HuggingFaceError) -> [(name: String, tensor: Tensor)] {
+        var result: [(name: String, tensor: Tensor)] = []
+        result.reserveCapacity(weights.names.count)
+        for name in weights.names {
+            do { result.append((name, try weights.tensor(named: name))) } catch { throw .weights(error) }
+        }
+        return result
+    }
+
+    /// The `GPT2Config` that `config.json` describes.
+    public func gpt2Config() throws(HuggingFaceError) -> GPT2Config {
+        do {
+            return try GPT2Config(huggingFaceConfig: config, source: url.appendingPathComponent("config.json").path)
+        } catch { throw .config(error) }
+    }
+
+    /// Loads the directory into Arbor's `GPT2` through `StateDictRules.gpt2`,
+    /// casting bf16/f16 weights to f32.
+    ///
+    /// Strict loading (the default) builds the model shape-only and fills it
+    /// from the file, so no random initialisation is paid for; any missing,
+    /// unexpected or mis-shaped key throws one error listing all of them.
+    /// Lenient loading starts from a seeded random model, keeps its values
+    /// for missing keys and returns the report; shape mismatches still throw.
+    public func loadGPT2(strict: Bool = true) throws(HuggingFaceError) -> (model: GPT2, report: StateDictLoadReport) {
+        let config = try gpt2Config()
+        let mapped: [(name: String, tensor: Tensor)]
+        do { mapped = try StateDictRules.gpt2.apply(try tensors()) } catch let error as StateDictRuleError {
+            throw .rules(error)
+        } catch let error as HuggingFaceError { throw error } catch { throw .io(path: url.path, reason: "\(error)") }
+        let source = url.lastPathComponent
+        let loader = StateDictLoader(strict: strict, castFloats: true)
+        do {
+            if strict {
+                let (graphDef, shapes) = try Graph.split(Graph.evalShape { GPT2(config, key: RandomKey(seed: 0)) })
+                let (state, report) = try loader.load(mapped, into: shapes, source: source)
+                return (try Graph.merge(graphDef, state), report)
+            }
+            let model = GPT2(config, key: RandomKey(seed: 0))
+            let (state, report) = try loader.load(mapped, into: try Graph.state(model), source: source)
+            try Graph.update(model, state)
+            return (model, report)
+        } catch let error as StateDictLoadError {
+            throw .load(error)
+        } catch let error as GraphError {
+            throw .graph(error)
+        } catch {
+            throw .io(path: url.path, reason: "\(error)")
+        }
+    }
+
+    /// How `save` writes a directory.
+    public struct SaveOptions: Sendable {
+        /// The weights' dtype (`float32`, `bfloat16` or `float16`).
+        public var dtype: DType
+        /// Largest shard in bytes of tensor data; above it the weights are
+        /// split into `model-0000i-of-0000n.safetensors` with an index.
+        public var maxShardSize: Int
+        /// A `config.json` to start from (the one the model came with), so
+        /// token ids and other fields Arbor does not use survive a round trip.
+        public var baseConfig: Data?
+        /// Replace an existing directory.
+        public var force: Bool
+
+        /// The defaults: f32, shards of at most 5 GB, a fresh config, never overwrite.
+        public init(dtype: DType = .float32, maxShardSize: Int = 5_000_000_000, baseConfig: Data? = nil,
+                    force: Bool = false) {
+            self.dtype = dtype
+            self.maxShardSize = maxShardSize
+            self.baseConfig = baseConfig
+            self.force = force
+        }
+    }
+
+    /// Writes `model` as a directory that `GPT2LMHeadModel.from_pretrained`
+    /// loads with no missing or unexpected keys: `config.json`, weights with
+    /// Hugging Face names and `Conv1D` layouts, `{"format": "pt"}` metadata,
+    /// an index when sharded, and no `lm_head.weight` (it is tied to `wte`).
+    ///
+    /// The directory is built under a temporary sibling name, fsynced and
+    /// renamed into place, so `url` is either the old directory or the
+    /// complete new one.
+    @discardableResult
+    public static func save(_ model: GPT2, to url: URL, options: SaveOptions = SaveOptions())
+        throws(HuggingFaceError) -> ShardedWriteResult {
+        let fileManager = FileManager.default
+        if fileManager.fileExists(atPath: url.path), !options.force { throw .destinationExists(path: url.path) }
+        var tensors: [(name: String, tensor: Tensor)]
+        do {
+            tensors = try StateDictRules.gpt2.apply(try StateDict.export(model), direction: .inverse)
+            for position in tensors.indices where tensors[position].tensor.dtype != options.dtype
+                && tensors[position].tensor.dtype.isFloatingPoint {
+                tensors[position].tensor = try tensors[position].tensor.converted(to: options.dtype)
+            }
+        } catch let error as StateDictRuleError { throw .rules(error) } catch let error as GraphError {
+            throw .graph(error)
+        } catch { throw .io(path: url.path, reason: "cannot cast to \(options.dtype): \(error)") }
+        tensors.sort { a, b in
+            let (ka, kb) = (huggingFaceOrder(a.name), huggingFaceOrder(b.name))
+            return ka == kb ? a.name < b.name : ka.lexicographicallyPrecedes(kb)
+        }
+
+        let parent = url.deletingLastPathComponent()
+        let staging = parent.appendingPathComponent(".\(url.lastPathComponent).arbor-tmp-\(UUID().uuidString.prefix(8))")
+        defer { try? fileManager.removeItem(at: staging) }
+        let result: ShardedWriteResult
+        do {
+            try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
+            let config = model.config.huggingFaceConfig(dtype: torchName(options.dtype), base: options.baseConfig)
+            try AtomicFile.write([UInt8](config), to: staging.appendingPathComponent("config.json"))
+            result = try SafeTensorsWriter.writeSharded(tensors, to: staging, maxShardSize: options.maxShardSize)
+            try AtomicFile.fsyncDirectory(staging)
+        } catch let error as SafeTensorsError { throw .weights(error) } catch {
+            throw .io(path: staging.path, reason: "\(error)")
+        }
+        do {
+            if fileManager.fileExists(atPath: url.path) {
+                let old = parent.appendingPathComponent(".\(url.lastPathComponent).arbor-old-\(UUID().uuidString.prefix(8))")
+                try fileManager.moveItem(at: url, to: old)
+                do { try fileManager.moveItem(at: staging, to: url) } catch {
+                    try? fileManager.moveItem(at: old, to: url)
+                    throw error
+                }
+                try? fileManager.removeItem(at: old)
+            } else {
+                try fileManager.moveItem(at: staging, to: url)
+            }
+            try AtomicFile.fsyncDirectory(parent)
+        } catch { throw .io(path: url.path, reason: "cannot move the new directory into place: \(error)") }
+        let files = result.files.map { url.appendingPathComponent($0.lastPathComponent) }
+        return ShardedWriteResult(files: files, indexURL: result.indexURL.map { url.appendingPathComponent($0.lastPathComponent) },
+                                  totalSize: result.totalSize)
+    }
+
+    /// `GPT2LMHeadModel`'s declaration order (`wte`, `wpe`, then per block
+    /// `ln_1`, `attn.c_attn`, `attn.c_proj`, `ln_2`, `mlp.c_fc`, `mlp.c_proj`,
+    /// then `ln_f`; weight before bias), the order `save_pretrained` packs
+    /// shards in, so a sharded export splits where transformers splits.
+    static func huggingFaceOrder(_ name: String) -> [Int] {
+        let parts = name.split(separator: ".").map(String.init)
+        let body = parts.first == "transformer" ? Array(parts.dropFirst()) : parts
+        let parameter = body.last == "weight" ? 0 : body.last == "bias" ? 1 : 2
+        switch body.first {
+        case "wte": return [0, 0, 0, parameter]
+        case "wpe": return [1, 0, 0, parameter]
+        case "h":
+            let layer = body.count > 1 ? Int(body[1]) ?? 0 : 0
+            let module = body.dropFirst(2).dropLast().joined(separator: ".")
+            let rank = ["ln_1", "attn.c_attn", "attn.c_proj", "ln_2", "mlp.c_fc", "mlp.c_proj"].firstIndex(of: module) ?? 6
+            return [2, layer, rank, parameter]
+        case "ln_f": return [3, 0, 0, parameter]
+        default: return [4, 0, 0, parameter]
+        }
+    }
+
+    /// The name `config.json` uses for a dtype.
+    static func torchName(_ dtype: DType) -> String {
+        switch dtype {
+        case .bfloat16: return "bfloat16"
+        case .float16: return "float16"
+        case .float64: return "float64"
+        default: return "float32"
+        }
+    }
+}
