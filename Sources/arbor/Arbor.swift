@@ -11,6 +11,7 @@ struct ArborCommand: AsyncParsableCommand {
             InspectCommand.self,
             ConvertCommand.self,
             DiffCommand.self,
+            GenerateCommand.self,
             CheckpointsCommand.self,
             VerifyCommand.self,
             SaveLoopCommand.self,

@@ -217,3 +217,18 @@ import Testing
         #expect(try model.greedy(prompt: [1, 2, 3, 4], maxNewTokens: 5).tokens.count == 5)
     }
 }
+
+/// f16 weights: an f16 export loads back to transformers' logits for the
+/// same f16-rounded weights.
+@Suite struct HuggingFaceFloat16Tests {
+    @Test func f16ExportMatchesTransformersF16Logits() throws {
+        let (model, _) = try HuggingFaceModelDirectory(opening: Fixtures.url("gpt2/single")).loadGPT2()
+        let temp = try TemporaryDirectory()
+        let out = temp.file("f16")
+        try HuggingFaceModelDirectory.save(model, to: out, options: .init(dtype: .float16))
+        let (loaded, _) = try HuggingFaceModelDirectory(opening: out).loadGPT2()
+        let logits = loaded(try HuggingFaceModelDirectoryTests.reference("input_ids"))
+        let expected = try HuggingFaceModelDirectoryTests.reference("logits_f16")
+        #expect(HuggingFaceModelDirectoryTests.largestDifference(logits, expected) <= 1e-4)
+    }
+}
