@@ -1,25 +1,42 @@
 import Arbor
+import ArborCheckpoint
 import ArborTensor
 import ArgumentParser
 import Foundation
 import SafeTensors
 
-/// `arbor convert SRC DST`: renames, casts and reshards a safetensors file or
-/// a Hugging Face model directory, writing DST atomically with the same kind
-/// of layout (a directory stays one that `from_pretrained` loads).
+/// `arbor convert SRC DST`: renames, casts and reshards model weights between a
+/// safetensors file, a Hugging Face model directory and an Arbor checkpoint,
+/// writing DST atomically with the same kind of layout as SRC unless `--to`
+/// asks for the other one (a directory stays one that `from_pretrained` loads).
 struct ConvertCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convert",
-        abstract: "Rename, cast and reshard a safetensors file or a Hugging Face model directory.",
+        abstract: "Rename, cast and reshard weights between safetensors, Hugging Face directories and Arbor checkpoints.",
         discussion: """
-        SRC is a .safetensors file, a *.safetensors.index.json or a model directory. \
-        A directory DST gets SRC's other files (config.json with its dtype updated when \
-        casting), shards with {"format":"pt"} and an index when there is more than one shard. \
-        DST is written next to itself under a temporary name and renamed into place.
+        SRC is a .safetensors file, a *.safetensors.index.json, a model directory or an Arbor \
+        checkpoint (a directory holding checkpoint.json; a run directory of step_N directories \
+        means its latest complete step, or --step N). DST has SRC's kind of layout unless --to says \
+        otherwise.
+
+        --to hf: a directory DST gets SRC's other files (config.json with its dtype updated when \
+        casting), shards with {"format":"pt"} and an index when there is more than one shard; a \
+        checkpoint SRC writes back the files stored with it, or a single file when DST ends in \
+        .safetensors.
+
+        --to arbor: DST is a checkpoint with the State item "model" (each dotted name split on \
+        "." into path keys, integer parts as index keys, every leaf a Param) and SRC's other files \
+        in the JSON item "model_files"; --max-shard-size sets its largest data file. From a \
+        checkpoint without --rules, leaves keep their typed paths, kinds and metadata.
+
+        A checkpoint SRC is verified first; its item "model" (or the only State item, or --item \
+        NAME) is read as a state dict: buffers included, caches and RNG state left out. DST is \
+        written next to itself under a temporary name and renamed into place; an existing DST is \
+        replaced only with --force.
         """
     )
 
-    @Argument(help: "A .safetensors file, an index JSON or a Hugging Face model directory.")
+    @Argument(help: "A .safetensors file, an index JSON, a Hugging Face model directory or an Arbor checkpoint.")
     var source: String
 
     @Argument(help: "Where to write: a file for a file SRC, a directory otherwise.")
@@ -34,14 +51,28 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(help: "Cast floating-point tensors: bf16, f16, f32 or f64.")
     var dtype: String?
 
-    @Option(help: "Largest shard size, e.g. 2GB or 150KB (default: SRC's layout).")
+    @Option(help: "Largest shard (or checkpoint data file) size, e.g. 2GB or 150KB (default: SRC's layout).")
     var maxShardSize: String?
 
-    @Option(help: "Output kind: hf (safetensors / Hugging Face layout).")
-    var to: String = "hf"
+    @Option(help: "Output kind: hf (safetensors / Hugging Face layout) or arbor (an Arbor checkpoint). Default: SRC's kind.")
+    var to: String?
+
+    @Option(help: "The State item of a checkpoint SRC (default: \"model\", or the only State item).")
+    var item: String?
+
+    @Option(help: "The step of a checkpoint run directory SRC (default: the latest complete step).")
+    var step: Int?
 
     @Flag(help: "Replace DST if it exists.")
     var force = false
+
+    /// The output kinds `--to` names.
+    enum Target: String {
+        /// A safetensors file or a Hugging Face model directory.
+        case hf
+        /// An Arbor checkpoint directory.
+        case arbor
+    }
 
     func run() async throws {
         try await Terminal.failing {
@@ -50,25 +81,24 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 
     private func convert() throws {
-        guard to == "hf" else { throw ConvertError.unsupportedTarget(to) }
         let targetDType = try dtype.map { name throws -> DType in
             guard let value = ConvertCommand.dtype(named: name) else { throw ConvertError.unknownDType(name) }
             return value
         }
+        let target = try to.map { name throws -> Target in
+            guard let value = Target(rawValue: name.lowercased()) else { throw ConvertError.unknownTarget(name) }
+            return value
+        }
         let ruleSet = try rules.map(ConvertCommand.loadRules)
         let shardLimit = try maxShardSize.map { try ShardSize.parse($0) }
-        let src = try ModelSource.open(URL(fileURLWithPath: source))
+        // Refuse an existing DST before verifying and reading a possibly large SRC.
         let dst = URL(fileURLWithPath: destination)
         if FileManager.default.fileExists(atPath: dst.path), !force { throw ConvertError.destinationExists(dst.path) }
+        let src = try ConvertInput.open(URL(fileURLWithPath: source), item: item, step: step)
 
         // Read (memory-mapped), map names, cast.
-        let total = src.collection.shardURLs.reduce(0) { $0 + ((try? $1.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0) }
-        let progress = ProgressBar("converting", total: total)
-        var tensors: [(name: String, tensor: Tensor)] = []
-        for name in src.collection.names {
-            let tensor = try src.collection.tensor(named: name)
-            tensors.append((name, tensor))
-        }
+        let progress = ProgressBar("converting", total: src.byteCount)
+        var tensors = src.tensors
         if let ruleSet { tensors = try ruleSet.apply(tensors, direction: reverse ? .inverse : .forward) }
         for position in tensors.indices {
             if let targetDType, tensors[position].tensor.dtype.isFloatingPoint, tensors[position].tensor.dtype != targetDType {
@@ -76,33 +106,71 @@ struct ConvertCommand: AsyncParsableCommand {
             }
             progress.advance(by: tensors[position].tensor.byteCount)
         }
-        let metadata = src.collection.metadata ?? ["format": "pt"]
+        var files = src.files
+        if let targetDType {
+            for position in files.indices where files[position].name == "config.json" {
+                files[position].data = try ModelSource.updatedConfig(
+                    files[position].data, dtype: targetDType, path: src.location(ofFile: "config.json"))
+            }
+        }
+        if let skipped = src.checkpoint?.skippedItems, !skipped.isEmpty {
+            Terminal.error("note: not converting the items \(skipped.joined(separator: ", ")) of \(src.url.path)")
+        }
 
-        // Write next to DST, then rename into place.
+        switch target ?? (src.layout == .checkpoint ? .arbor : .hf) {
+        case .arbor:
+            // Without rules, a checkpoint's leaves keep their typed paths, kinds and metadata.
+            let state = try ConvertCommand.checkpointState(
+                tensors, keeping: ruleSet == nil ? src.checkpoint?.leaves : nil, destination: dst.path)
+            var items: [String: CheckpointItem] = ["model": .state(state)]
+            if !files.isEmpty { items[StoredModelFiles.itemName] = try .json(encoding: StoredModelFiles(files)) }
+            let checkpointer = Checkpointer(maxDataFileBytes: shardLimit ?? Checkpointer().maxDataFileBytes)
+            let original = src.checkpoint?.checkpoint.metadata
+            try checkpointer.save(items, to: dst, step: original?.step ?? 0, metrics: original?.metrics ?? [:],
+                                  metadata: original?.metadata ?? [:], force: force)
+            progress.finish()
+            Terminal.error("wrote a checkpoint of \(tensors.count) tensors (\(ByteCount.text(bytes(tensors)))) "
+                           + "to \(dst.path) (items: \(items.keys.sorted().joined(separator: ", ")))")
+        case .hf:
+            try writeSafeTensors(tensors, files: files, from: src, to: dst, shardLimit: shardLimit)
+            progress.finish()
+            Terminal.error("wrote \(tensors.count) tensors (\(ByteCount.text(bytes(tensors)))) to \(dst.path)")
+        }
+    }
+
+    /// Writes a safetensors file, or a model directory with `files`, shards and an
+    /// index, into a temporary sibling of `dst` and renames it into place.
+    private func writeSafeTensors(_ tensors: [(name: String, tensor: Tensor)], files: [(name: String, data: Data)],
+                                  from src: ConvertInput, to dst: URL, shardLimit: Int?) throws {
+        let asDirectory = switch src.layout {
+        case .file: false
+        case .directory: true
+        case .checkpoint: dst.pathExtension != "safetensors"
+        }
+        let metadata = src.model?.collection.metadata ?? ["format": "pt"]
         let parent = dst.deletingLastPathComponent()
         let staging = parent.appendingPathComponent(".\(dst.lastPathComponent).arbor-tmp-\(UUID().uuidString.prefix(8))")
         defer { try? FileManager.default.removeItem(at: staging) }
-        if src.isDirectory {
+        if asDirectory {
             try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-            for file in src.extraFiles {
-                var data = try Data(contentsOf: file)
-                if file.lastPathComponent == "config.json", let targetDType {
-                    data = try ModelSource.updatedConfig(data, dtype: targetDType, path: file.path)
-                }
-                try data.write(to: staging.appendingPathComponent(file.lastPathComponent))
+            for (name, data) in files {
+                try data.write(to: staging.appendingPathComponent(name))
             }
-            let limit = shardLimit ?? (src.collection.shardURLs.count > 1 ? sourceShardLimit(src, tensors) : Int.max)
+            let limit = shardLimit ?? src.model.map { sourceShardLimit($0, tensors) } ?? Int.max
             try SafeTensorsWriter.writeSharded(tensors, to: staging, maxShardSize: limit, baseName: "model", metadata: metadata)
         } else {
             if let shardLimit {
-                let bytes = tensors.reduce(0) { $0 + $1.tensor.byteCount }
-                if tensors.count > 1, bytes > shardLimit {
-                    throw ConvertError.fileWouldShard(dst.path, (bytes + shardLimit - 1) / shardLimit)
+                let total = bytes(tensors)
+                if tensors.count > 1, total > shardLimit {
+                    throw ConvertError.fileWouldShard(dst.path, (total + shardLimit - 1) / shardLimit)
                 }
+            }
+            if !files.isEmpty {
+                Terminal.error("note: \(dst.lastPathComponent) is one file, so the stored files "
+                               + "\(files.map(\.name).joined(separator: ", ")) are not written; give a directory DST to keep them")
             }
             try SafeTensorsWriter.write(tensors, metadata: metadata, to: staging)
         }
-        progress.finish()
         if FileManager.default.fileExists(atPath: dst.path) {
             // --force: move the old DST aside, rename the new one in, then delete the old.
             let old = parent.appendingPathComponent(".\(dst.lastPathComponent).arbor-old-\(UUID().uuidString.prefix(8))")
@@ -115,19 +183,24 @@ struct ConvertCommand: AsyncParsableCommand {
         } else {
             try FileManager.default.moveItem(at: staging, to: dst)
         }
-        let bytes = tensors.reduce(0) { $0 + $1.tensor.byteCount }
-        Terminal.error("wrote \(tensors.count) tensors (\(ByteCount.text(bytes))) to \(dst.path)")
     }
 
     /// Keeps a sharded source sharded: the source's largest shard, scaled by
-    /// how much the tensors grew or shrank.
+    /// how much the tensors grew or shrank; a single-file source stays one file.
     private func sourceShardLimit(_ src: ModelSource, _ tensors: [(name: String, tensor: Tensor)]) -> Int {
+        guard src.collection.shardURLs.count > 1 else { return Int.max }
         let before = src.collection.names.reduce(0) { $0 + ((try? src.collection.info(named: $1).byteCount) ?? 0) }
-        let after = tensors.reduce(0) { $0 + $1.tensor.byteCount }
+        let after = bytes(tensors)
         guard before > 0 else { return Int.max }
         return max(1, Int(Double(src.largestShardSize) * Double(after) / Double(before)))
     }
 
+    /// Total bytes of `tensors`.
+    private func bytes(_ tensors: [(name: String, tensor: Tensor)]) -> Int {
+        tensors.reduce(0) { $0 + $1.tensor.byteCount }
+    }
+
+    /// The `--dtype` spellings.
     static func dtype(named name: String) -> DType? {
         switch name.lowercased() {
         case "bf16", "bfloat16": return .bfloat16
@@ -138,6 +211,7 @@ struct ConvertCommand: AsyncParsableCommand {
         }
     }
 
+    /// A built-in rule set by name, or one read from a JSON file.
     static func loadRules(_ name: String) throws -> StateDictRules {
         if let builtIn = StateDictRules.builtIn[name] { return builtIn }
         let url = URL(fileURLWithPath: name)

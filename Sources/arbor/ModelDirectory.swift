@@ -2,31 +2,6 @@ import ArborTensor
 import Foundation
 import SafeTensors
 
-/// Why `arbor convert` refused; each case names the path or option at fault.
-enum ConvertError: Error, CustomStringConvertible {
-    case sourceNotFound(String)
-    case destinationExists(String)
-    case unknownRules(String)
-    case unreadableRules(String, String)
-    case unsupportedTarget(String)
-    case unknownDType(String)
-    case fileWouldShard(String, Int)
-    case badConfig(String, String)
-
-    var description: String {
-        switch self {
-        case let .sourceNotFound(path): return "\(path): no such file or directory"
-        case let .destinationExists(path): return "\(path) already exists; pass --force to replace it"
-        case let .unknownRules(name): return "--rules \(name): not a built-in rule set (gpt2, flax) nor a readable file"
-        case let .unreadableRules(path, reason): return "--rules \(path): \(reason)"
-        case let .unsupportedTarget(name): return "--to \(name): only --to hf is supported so far (Arbor checkpoint output is not implemented yet)"
-        case let .unknownDType(name): return "--dtype \(name): use bf16, f16, f32 or f64"
-        case let .fileWouldShard(path, count): return "\(path): --max-shard-size gives \(count) shards; give a directory as DST to write shards"
-        case let .badConfig(path, reason): return "\(path): cannot update the dtype: \(reason)"
-        }
-    }
-}
-
 /// A conversion source: one safetensors file, or a Hugging Face model
 /// directory (config files + one file or shards with an index).
 struct ModelSource {
@@ -39,6 +14,8 @@ struct ModelSource {
     /// Non-weight files to copy into a directory output (config.json, tokenizer files…).
     var extraFiles: [URL]
 
+    /// Opens a file, an index JSON (meaning its directory) or a model directory;
+    /// a directory without safetensors files is refused with what SRC may be.
     static func open(_ given: URL) throws -> ModelSource {
         // An index JSON stands for its model directory.
         let url = given.lastPathComponent.hasSuffix(".safetensors.index.json") ? given.deletingLastPathComponent() : given
@@ -46,10 +23,22 @@ struct ModelSource {
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
             throw ConvertError.sourceNotFound(url.path)
         }
+        var contents: [URL] = []
+        if isDirectory.boolValue {
+            do {
+                contents = try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: [.isRegularFileKey])
+            } catch {
+                throw ConvertError.unreadableFile(url.path, error.localizedDescription)
+            }
+            // Say what SRC should be rather than only that no safetensors file is there.
+            let names = contents.map(\.lastPathComponent)
+            guard names.contains(where: { $0.hasSuffix(".safetensors") || $0.hasSuffix(".safetensors.index.json") }) else {
+                throw ConvertError.unrecognisedSource(url.path)
+            }
+        }
         let collection = try SafeTensorsCollection.open(url)
         var extra: [URL] = []
         if isDirectory.boolValue {
-            let contents = try FileManager.default.contentsOfDirectory(at: url, includingPropertiesForKeys: [.isRegularFileKey])
             for file in contents.sorted(by: { $0.lastPathComponent < $1.lastPathComponent }) {
                 let name = file.lastPathComponent
                 let regular = (try? file.resourceValues(forKeys: [.isRegularFileKey]).isRegularFile) ?? false

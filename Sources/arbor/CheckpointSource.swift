@@ -1,0 +1,88 @@
+import Arbor
+import ArborCheckpoint
+import ArborTensor
+import Foundation
+
+/// An Arbor checkpoint as a conversion source: one State item as a PyTorch-style
+/// state dict (dotted names), plus the model files a conversion stored with it.
+struct CheckpointSource {
+    /// The step directory read.
+    var url: URL
+    /// The opened checkpoint (step, metrics and user metadata are carried over).
+    var checkpoint: Checkpoint
+    /// The State item read.
+    var item: String
+    /// The item's tensors under dotted names, as `StateDict.entries(of:)` lists
+    /// them: buffers included, caches and RNG state left out.
+    var tensors: [(name: String, tensor: Tensor)]
+    /// Each listed leaf by dotted name, so a conversion without rules can keep
+    /// the typed path, kind and metadata.
+    var leaves: [String: (path: Path, leaf: VariableState)]
+    /// Non-weight files stored by an earlier conversion (empty when none).
+    var files: [(name: String, data: Data)]
+    /// Items neither read nor carried over (optimizer state and the like).
+    var skippedItems: [String]
+
+    /// Whether `url` is one checkpoint directory (it holds `checkpoint.json`).
+    static func isCheckpoint(_ url: URL) -> Bool {
+        FileManager.default.fileExists(atPath: url.appendingPathComponent(CheckpointMetadata.fileName).path)
+    }
+
+    /// Whether `url` is a `CheckpointManager` run directory (it holds `step_N` directories).
+    static func isRunDirectory(_ url: URL) -> Bool {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        return names.contains { StepDirectoryName.step(fromName: $0) != nil }
+    }
+
+    /// Opens the checkpoint at `url`, or the latest complete step (or `step`) of a
+    /// run directory, verifying every checksum before anything is converted.
+    static func open(_ url: URL, item: String?, step: Int?) throws -> CheckpointSource {
+        var stepURL = url
+        if !isCheckpoint(url) {
+            let run = CheckpointDirectory(url: url)
+            if let step {
+                stepURL = try run.completeEntry(step: step).url
+            } else {
+                guard let latest = try run.latestStep() else { throw CheckpointError.noCheckpoints(directory: url.path) }
+                stepURL = try run.completeEntry(step: latest).url
+            }
+        } else if step != nil {
+            throw ConvertError.optionNotApplicable(
+                option: "--step", reason: "\(url.path) is one checkpoint, not a run directory of step_N directories")
+        }
+        let checkpoint = try Checkpointer().open(stepURL, verify: true)
+        let name = try chooseItem(in: checkpoint, given: item)
+        let state = try checkpoint.state(name)
+
+        let tensors = StateDict.entries(of: state)
+        let wanted = Set(tensors.map(\.name))
+        var leaves: [String: (path: Path, leaf: VariableState)] = [:]
+        for (path, leaf) in state.flat where wanted.contains(path.dotted) {
+            if let first = leaves[path.dotted] {
+                throw ConvertError.duplicateName(path: stepURL.path, name: path.dotted,
+                                                 first: first.path.description, second: path.description)
+            }
+            leaves[path.dotted] = (path, leaf)
+        }
+
+        var files: [(name: String, data: Data)] = []
+        let filesItem = checkpoint.metadata.items[StoredModelFiles.itemName]
+        if filesItem?.kind == .json {
+            let stored = try checkpoint.json(StoredModelFiles.itemName, as: StoredModelFiles.self)
+            files = try stored.contents(source: stepURL.appendingPathComponent(StoredModelFiles.itemName).path)
+        }
+        let skipped = checkpoint.itemNames.filter { $0 != name && !($0 == StoredModelFiles.itemName && filesItem?.kind == .json) }
+        return CheckpointSource(url: stepURL, checkpoint: checkpoint, item: name, tensors: tensors, leaves: leaves,
+                                files: files, skippedItems: skipped)
+    }
+
+    /// The item to read: `given`, else `model`, else the only State item.
+    static func chooseItem(in checkpoint: Checkpoint, given: String?) throws -> String {
+        if let given { return given }   // Checkpoint.state names a missing or non-State item itself.
+        let stateItems = checkpoint.itemNames.filter { checkpoint.metadata.items[$0]?.kind == .state }
+        if stateItems.contains("model") { return "model" }
+        if stateItems.count == 1 { return stateItems[0] }
+        if stateItems.isEmpty { throw ConvertError.noStateItem(path: checkpoint.url.path, items: checkpoint.itemNames) }
+        throw ConvertError.ambiguousItem(path: checkpoint.url.path, items: stateItems)
+    }
+}
