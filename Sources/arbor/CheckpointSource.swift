@@ -60,7 +60,7 @@ struct CheckpointSource {
         for (path, leaf) in state.flat where wanted.contains(path.dotted) {
             if let first = leaves[path.dotted] {
                 throw ConvertError.duplicateName(path: stepURL.path, name: path.dotted,
-                                                 first: first.path.description, second: path.description)
+                                                 first: typed(first.path), second: typed(path))
             }
             leaves[path.dotted] = (path, leaf)
         }
@@ -84,5 +84,10 @@ struct CheckpointSource {
         if stateItems.count == 1 { return stateItems[0] }
         if stateItems.isEmpty { throw ConvertError.noStateItem(path: checkpoint.url.path, items: checkpoint.itemNames) }
         throw ConvertError.ambiguousItem(path: checkpoint.url.path, items: stateItems)
+    }
+
+    /// A path with its key types visible, as `tree.json` writes it: `["x", 0]` vs `["x", "0"]`.
+    static func typed(_ path: Path) -> String {
+        "[" + path.keys.map { key in key.index.map(String.init) ?? "\"\(key.text)\"" }.joined(separator: ", ") + "]"
     }
 }
