@@ -39,7 +39,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Argument(help: "A .safetensors file, an index JSON, a Hugging Face model directory or an Arbor checkpoint.")
     var source: String
 
-    @Argument(help: "Where to write: a file for a file SRC, a directory otherwise.")
+    @Argument(help: "Where to write: a file for a file SRC (or a *.safetensors name with --to hf), a directory otherwise.")
     var destination: String
 
     @Option(help: "Mapping rules: gpt2, flax, or a rule set JSON file.")
@@ -119,23 +119,34 @@ struct ConvertCommand: AsyncParsableCommand {
 
         switch target ?? (src.layout == .checkpoint ? .arbor : .hf) {
         case .arbor:
-            // Without rules, a checkpoint's leaves keep their typed paths, kinds and metadata.
-            let state = try ConvertCommand.checkpointState(
-                tensors, keeping: ruleSet == nil ? src.checkpoint?.leaves : nil, destination: dst.path)
-            var items: [String: CheckpointItem] = ["model": .state(state)]
-            if !files.isEmpty { items[StoredModelFiles.itemName] = try .json(encoding: StoredModelFiles(files)) }
-            let checkpointer = Checkpointer(maxDataFileBytes: shardLimit ?? Checkpointer().maxDataFileBytes)
-            let original = src.checkpoint?.checkpoint.metadata
-            try checkpointer.save(items, to: dst, step: original?.step ?? 0, metrics: original?.metrics ?? [:],
-                                  metadata: original?.metadata ?? [:], force: force)
+            let items = try writeCheckpoint(tensors, files: files, from: src, to: dst, mapped: ruleSet != nil,
+                                            dataFileLimit: shardLimit)
             progress.finish()
             Terminal.error("wrote a checkpoint of \(tensors.count) tensors (\(ByteCount.text(bytes(tensors)))) "
-                           + "to \(dst.path) (items: \(items.keys.sorted().joined(separator: ", ")))")
+                           + "to \(dst.path) (items: \(items.joined(separator: ", ")))")
         case .hf:
             try writeSafeTensors(tensors, files: files, from: src, to: dst, shardLimit: shardLimit)
             progress.finish()
             Terminal.error("wrote \(tensors.count) tensors (\(ByteCount.text(bytes(tensors)))) to \(dst.path)")
         }
+    }
+
+    /// Saves `tensors` as the item `model` and `files` as `model_files` with
+    /// `Checkpointer`, which stages, fsyncs and renames (and replaces DST only
+    /// with `--force`); returns the item names written. A checkpoint SRC's step,
+    /// metrics and user metadata are kept, and without rules (`mapped` false)
+    /// its leaves keep their typed paths, kinds and metadata.
+    private func writeCheckpoint(_ tensors: [(name: String, tensor: Tensor)], files: [(name: String, data: Data)],
+                                 from src: ConvertInput, to dst: URL, mapped: Bool, dataFileLimit: Int?) throws -> [String] {
+        let state = try ConvertCommand.checkpointState(
+            tensors, keeping: mapped ? nil : src.checkpoint?.leaves, destination: dst.path)
+        var items: [String: CheckpointItem] = ["model": .state(state)]
+        if !files.isEmpty { items[StoredModelFiles.itemName] = try .json(encoding: StoredModelFiles(files)) }
+        let checkpointer = Checkpointer(maxDataFileBytes: dataFileLimit ?? Checkpointer().maxDataFileBytes)
+        let original = src.checkpoint?.checkpoint.metadata
+        try checkpointer.save(items, to: dst, step: original?.step ?? 0, metrics: original?.metrics ?? [:],
+                              metadata: original?.metadata ?? [:], force: force)
+        return items.keys.sorted()
     }
 
     /// Writes a safetensors file, or a model directory with `files`, shards and an

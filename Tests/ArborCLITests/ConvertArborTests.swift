@@ -98,6 +98,23 @@ import Testing
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.url.path).sorted() == ["ckpt", "hf", "model.safetensors"])
     }
 
+    /// A file that is not UTF-8 (a SentencePiece model, say) is kept as base64
+    /// and comes back byte for byte.
+    @Test func binaryModelFilesRoundTrip() throws {
+        let temp = try TemporaryDirectory()
+        let model = temp.file("model")
+        try FileManager.default.copyItem(at: single, to: model)
+        let binary = Data([0x00, 0xFF, 0xFE, 0x80, 0x0A, 0xC3])
+        try binary.write(to: model.appendingPathComponent("tokenizer.model"))
+        try convert([model.path, temp.file("ckpt").path, "--to", "arbor"])
+        let stored = try Checkpointer().open(temp.file("ckpt")).json("model_files", as: StoredFiles.self)
+        #expect(stored.binaryFiles == ["tokenizer.model": binary.base64EncodedString()])
+        #expect(stored.files["tokenizer.model"] == nil)
+        try convert([temp.file("ckpt").path, temp.file("back").path, "--to", "hf"])
+        #expect(try bytes(temp.file("back").appendingPathComponent("tokenizer.model")) == binary)
+        try expectIdentical(temp.file("back"), single)
+    }
+
     @Test func gpt2RulesRoundTripThroughCheckpoint() throws {
         let temp = try TemporaryDirectory()
         let checkpointURL = temp.file("ckpt")
