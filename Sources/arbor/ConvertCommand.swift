@@ -39,7 +39,7 @@ struct ConvertCommand: AsyncParsableCommand {
     @Argument(help: "A .safetensors file, an index JSON, a Hugging Face model directory or an Arbor checkpoint.")
     var source: String
 
-    @Argument(help: "Where to write: a file for a file SRC (or a *.safetensors name with --to hf), a directory otherwise.")
+    @Argument(help: "Where to write: a file for a file SRC (or a checkpoint SRC and a *.safetensors DST), else a directory.")
     var destination: String
 
     @Option(help: "Mapping rules: gpt2, flax, or a rule set JSON file.")
