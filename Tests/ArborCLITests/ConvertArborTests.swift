@@ -129,6 +129,24 @@ import Testing
         #expect(try bytes(back.appendingPathComponent("config.json")) == (try bytes(single.appendingPathComponent("config.json"))))
     }
 
+    /// With the gpt2 rules the checkpoint is Arbor's `GPT2` state: a strict
+    /// restore into the layer built from the stored config.json succeeds.
+    @Test func gpt2CheckpointRestoresIntoTheLayer() throws {
+        let temp = try TemporaryDirectory()
+        let checkpointURL = temp.file("ckpt")
+        try convert([single.path, checkpointURL.path, "--rules", "gpt2", "--to", "arbor"])
+        let checkpoint = try Checkpointer().open(checkpointURL, verify: true)
+        let stored = try checkpoint.json("model_files", as: StoredFiles.self)
+        let config = try GPT2Config(huggingFaceConfig: Data(try #require(stored.files["config.json"]).utf8))
+        let model = GPT2(config, key: RandomKey(seed: 1))
+        try checkpoint.restore("model", into: model, options: RestoreOptions(filter: .kind(Param.self)))
+        let source = try tensors(at: single)
+        let restored = try Graph.state(model)
+        #expect(restored.filter(.kind(Param.self)).count == source.count)
+        let wpe = try #require(source["transformer.wpe.weight"])
+        #expect(restored.leaves.contains { $0.value == wpe })
+    }
+
     @Test func bf16CastIntoCheckpoint() throws {
         let temp = try TemporaryDirectory()
         let checkpointURL = temp.file("ckpt")
