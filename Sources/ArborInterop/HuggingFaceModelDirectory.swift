@@ -63,12 +63,16 @@ public struct HuggingFaceModelDirectory: Sendable {
     /// Lenient loading starts from a seeded random model, keeps its values
     /// for missing keys and returns the report; shape mismatches still throw.
     public func loadGPT2(strict: Bool = true) throws(HuggingFaceError) -> (model: GPT2, report: StateDictLoadReport) {
-        let config = try gpt2Config()
+        try Self.loadGPT2(config: try gpt2Config(), tensors: try tensors(), source: url.lastPathComponent, strict: strict)
+    }
+
+    /// `loadGPT2` for weights that are not in a directory (a checkpoint, a
+    /// converted state dict): `tensors` carry Hugging Face GPT-2 names;
+    /// `source` names them in errors.
+    public static func loadGPT2(config: GPT2Config, tensors: [(name: String, tensor: Tensor)], source: String,
+                                strict: Bool = true) throws(HuggingFaceError) -> (model: GPT2, report: StateDictLoadReport) {
         let mapped: [(name: String, tensor: Tensor)]
-        do { mapped = try StateDictRules.gpt2.apply(try tensors()) } catch let error as StateDictRuleError {
-            throw .rules(error)
-        } catch let error as HuggingFaceError { throw error } catch { throw .io(path: url.path, reason: "\(error)") }
-        let source = url.lastPathComponent
+        do { mapped = try StateDictRules.gpt2.apply(tensors) } catch { throw .rules(error) }
         let loader = StateDictLoader(strict: strict, castFloats: true)
         do {
             if strict {
@@ -85,7 +89,7 @@ public struct HuggingFaceModelDirectory: Sendable {
         } catch let error as GraphError {
             throw .graph(error)
         } catch {
-            throw .io(path: url.path, reason: "\(error)")
+            throw .io(path: source, reason: "\(error)")
         }
     }
 
@@ -99,15 +103,19 @@ public struct HuggingFaceModelDirectory: Sendable {
         /// A `config.json` to start from (the one the model came with), so
         /// token ids and other fields Arbor does not use survive a round trip.
         public var baseConfig: Data?
+        /// Other files to write beside the weights (`generation_config.json`,
+        /// tokenizer files), by file name; a `config.json` here is ignored.
+        public var extraFiles: [(name: String, data: Data)]
         /// Replace an existing directory.
         public var force: Bool
 
-        /// The defaults: f32, shards of at most 5 GB, a fresh config, never overwrite.
+        /// The defaults: f32, shards of at most 5 GB, a fresh config, no other files, never overwrite.
         public init(dtype: DType = .float32, maxShardSize: Int = 5_000_000_000, baseConfig: Data? = nil,
-                    force: Bool = false) {
+                    extraFiles: [(name: String, data: Data)] = [], force: Bool = false) {
             self.dtype = dtype
             self.maxShardSize = maxShardSize
             self.baseConfig = baseConfig
+            self.extraFiles = extraFiles
             self.force = force
         }
     }
@@ -123,8 +131,7 @@ public struct HuggingFaceModelDirectory: Sendable {
     @discardableResult
     public static func save(_ model: GPT2, to url: URL, options: SaveOptions = SaveOptions())
         throws(HuggingFaceError) -> ShardedWriteResult {
-        let fileManager = FileManager.default
-        if fileManager.fileExists(atPath: url.path), !options.force { throw .destinationExists(path: url.path) }
+        if FileManager.default.fileExists(atPath: url.path), !options.force { throw .destinationExists(path: url.path) }
         var tensors: [(name: String, tensor: Tensor)]
         do {
             tensors = try StateDictRules.gpt2.apply(try StateDict.export(model), direction: .inverse)
@@ -140,33 +147,25 @@ public struct HuggingFaceModelDirectory: Sendable {
             return ka == kb ? a.name < b.name : ka.lexicographicallyPrecedes(kb)
         }
 
-        let parent = url.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(url.lastPathComponent).arbor-tmp-\(UUID().uuidString.prefix(8))")
-        defer { try? fileManager.removeItem(at: staging) }
         let result: ShardedWriteResult
         do {
-            try fileManager.createDirectory(at: staging, withIntermediateDirectories: true)
-            let config = model.config.huggingFaceConfig(dtype: torchName(options.dtype), base: options.baseConfig)
-            try AtomicFile.write([UInt8](config), to: staging.appendingPathComponent("config.json"))
-            result = try SafeTensorsWriter.writeSharded(tensors, to: staging, maxShardSize: options.maxShardSize)
-            try AtomicFile.fsyncDirectory(staging)
-        } catch let error as SafeTensorsError { throw .weights(error) } catch {
-            throw .io(path: staging.path, reason: "\(error)")
-        }
-        do {
-            if fileManager.fileExists(atPath: url.path) {
-                let old = parent.appendingPathComponent(".\(url.lastPathComponent).arbor-old-\(UUID().uuidString.prefix(8))")
-                try fileManager.moveItem(at: url, to: old)
-                do { try fileManager.moveItem(at: staging, to: url) } catch {
-                    try? fileManager.moveItem(at: old, to: url)
-                    throw error
+            result = try AtomicDirectory.write(to: url, replacing: options.force) { staging in
+                let config = model.config.huggingFaceConfig(dtype: torchName(options.dtype), base: options.baseConfig)
+                try AtomicFile.write([UInt8](config), to: staging.appendingPathComponent("config.json"))
+                for file in options.extraFiles where file.name != "config.json" {
+                    guard !file.name.contains("/"), !file.name.hasPrefix("."), !file.name.hasSuffix(".safetensors"),
+                          !file.name.hasSuffix(".safetensors.index.json") else {
+                        throw HuggingFaceError.io(path: file.name, reason: "not a plain non-weight file name")
+                    }
+                    try AtomicFile.write([UInt8](file.data), to: staging.appendingPathComponent(file.name))
                 }
-                try? fileManager.removeItem(at: old)
-            } else {
-                try fileManager.moveItem(at: staging, to: url)
+                return try SafeTensorsWriter.writeSharded(tensors, to: staging, maxShardSize: options.maxShardSize)
             }
-            try AtomicFile.fsyncDirectory(parent)
-        } catch { throw .io(path: url.path, reason: "cannot move the new directory into place: \(error)") }
+        } catch let error as SafeTensorsError { throw .weights(error) } catch let error as HuggingFaceError {
+            throw error
+        } catch {
+            throw .io(path: url.path, reason: "\(error)")
+        }
         let files = result.files.map { url.appendingPathComponent($0.lastPathComponent) }
         return ShardedWriteResult(files: files, indexURL: result.indexURL.map { url.appendingPathComponent($0.lastPathComponent) },
                                   totalSize: result.totalSize)
@@ -193,8 +192,8 @@ public struct HuggingFaceModelDirectory: Sendable {
         }
     }
 
-    /// The name `config.json` uses for a dtype.
-    static func torchName(_ dtype: DType) -> String {
+    /// The name `config.json` uses for a dtype (`torch.bfloat16` → `"bfloat16"`).
+    public static func torchName(_ dtype: DType) -> String {
         switch dtype {
         case .bfloat16: return "bfloat16"
         case .float16: return "float16"

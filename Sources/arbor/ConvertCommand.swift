@@ -19,6 +19,11 @@ struct ConvertCommand: AsyncParsableCommand {
         means its latest complete step, or --step N). DST has SRC's kind of layout unless --to says \
         otherwise.
 
+        --model gpt2: the tensors (after --rules, with Hugging Face GPT-2 names) are loaded \
+        strictly into Arbor's GPT2, sized by SRC's config.json, and DST is written from that \
+        model: a directory GPT2LMHeadModel.from_pretrained loads (--to hf; the dtype of SRC \
+        unless --dtype), or a checkpoint whose "model" item restores into GPT2 (--to arbor).
+
         --to hf: a directory DST gets SRC's other files (config.json with its dtype updated when \
         casting), shards with {"format":"pt"} and an index when there is more than one shard; a \
         checkpoint SRC writes back the files stored with it, or a single file when DST ends in \
@@ -63,6 +68,11 @@ struct ConvertCommand: AsyncParsableCommand {
     @Option(help: "The step of a checkpoint run directory SRC (default: the latest complete step).")
     var step: Int?
 
+    @Option(help: ArgumentHelp(
+        "Route the weights through an Arbor model: gpt2 loads them strictly into Arbor's GPT2 and writes what its exporter writes.",
+        discussion: "The tensors (after --rules) must carry Hugging Face GPT-2 names; SRC's config.json sizes the model."))
+    var model: String?
+
     @Flag(help: "Replace DST if it exists.")
     var force = false
 
@@ -100,6 +110,13 @@ struct ConvertCommand: AsyncParsableCommand {
         let progress = ProgressBar("converting", total: src.byteCount)
         var tensors = src.tensors
         if let ruleSet { tensors = try ruleSet.apply(tensors, direction: reverse ? .inverse : .forward) }
+        if let model {
+            guard model.lowercased() == "gpt2" else { throw ConvertError.unknownModel(model) }
+            let resolved = target ?? (src.layout == .checkpoint ? .arbor : .hf)
+            try convertThroughGPT2(tensors, from: src, to: dst, target: resolved, dtype: targetDType, shardLimit: shardLimit)
+            progress.finish()
+            return
+        }
         for position in tensors.indices {
             if let targetDType, tensors[position].tensor.dtype.isFloatingPoint, tensors[position].tensor.dtype != targetDType {
                 tensors[position].tensor = try tensors[position].tensor.converted(to: targetDType)
@@ -136,7 +153,7 @@ struct ConvertCommand: AsyncParsableCommand {
     /// with `--force`); returns the item names written. A checkpoint SRC's step,
     /// metrics and user metadata are kept, and without rules (`mapped` false)
     /// its leaves keep their typed paths, kinds and metadata.
-    private func writeCheckpoint(_ tensors: [(name: String, tensor: Tensor)], files: [(name: String, data: Data)],
+    func writeCheckpoint(_ tensors: [(name: String, tensor: Tensor)], files: [(name: String, data: Data)],
                                  from src: ConvertInput, to dst: URL, mapped: Bool, dataFileLimit: Int?) throws -> [String] {
         let state = try ConvertCommand.checkpointState(
             tensors, keeping: mapped ? nil : src.checkpoint?.leaves, destination: dst.path)
@@ -150,7 +167,7 @@ struct ConvertCommand: AsyncParsableCommand {
     }
 
     /// Writes a safetensors file, or a model directory with `files`, shards and an
-    /// index, into a temporary sibling of `dst` and renames it into place.
+    /// index, under a temporary sibling name and renames it into place.
     private func writeSafeTensors(_ tensors: [(name: String, tensor: Tensor)], files: [(name: String, data: Data)],
                                   from src: ConvertInput, to dst: URL, shardLimit: Int?) throws {
         let asDirectory = switch src.layout {
@@ -159,16 +176,15 @@ struct ConvertCommand: AsyncParsableCommand {
         case .checkpoint: dst.pathExtension != "safetensors"
         }
         let metadata = src.model?.collection.metadata ?? ["format": "pt"]
-        let parent = dst.deletingLastPathComponent()
-        let staging = parent.appendingPathComponent(".\(dst.lastPathComponent).arbor-tmp-\(UUID().uuidString.prefix(8))")
-        defer { try? FileManager.default.removeItem(at: staging) }
         if asDirectory {
-            try FileManager.default.createDirectory(at: staging, withIntermediateDirectories: true)
-            for (name, data) in files {
-                try data.write(to: staging.appendingPathComponent(name))
-            }
             let limit = shardLimit ?? src.model.map { sourceShardLimit($0, tensors) } ?? Int.max
-            try SafeTensorsWriter.writeSharded(tensors, to: staging, maxShardSize: limit, baseName: "model", metadata: metadata)
+            try AtomicDirectory.write(to: dst, replacing: force) { staging in
+                for (name, data) in files {
+                    try AtomicFile.write([UInt8](data), to: staging.appendingPathComponent(name))
+                }
+                try SafeTensorsWriter.writeSharded(tensors, to: staging, maxShardSize: limit, baseName: "model",
+                                                   metadata: metadata)
+            }
         } else {
             if let shardLimit {
                 let total = bytes(tensors)
@@ -180,25 +196,14 @@ struct ConvertCommand: AsyncParsableCommand {
                 Terminal.error("note: \(dst.lastPathComponent) is one file, so the stored files "
                                + "\(files.map(\.name).joined(separator: ", ")) are not written; give a directory DST to keep them")
             }
-            try SafeTensorsWriter.write(tensors, metadata: metadata, to: staging)
-        }
-        if FileManager.default.fileExists(atPath: dst.path) {
-            // --force: move the old DST aside, rename the new one in, then delete the old.
-            let old = parent.appendingPathComponent(".\(dst.lastPathComponent).arbor-old-\(UUID().uuidString.prefix(8))")
-            try FileManager.default.moveItem(at: dst, to: old)
-            do { try FileManager.default.moveItem(at: staging, to: dst) } catch {
-                try? FileManager.default.moveItem(at: old, to: dst)
-                throw error
-            }
-            try? FileManager.default.removeItem(at: old)
-        } else {
-            try FileManager.default.moveItem(at: staging, to: dst)
+            // AtomicFile writes a temporary sibling and renames it over DST.
+            try SafeTensorsWriter.write(tensors, metadata: metadata, to: dst)
         }
     }
 
     /// Keeps a sharded source sharded: the source's largest shard, scaled by
     /// how much the tensors grew or shrank; a single-file source stays one file.
-    private func sourceShardLimit(_ src: ModelSource, _ tensors: [(name: String, tensor: Tensor)]) -> Int {
+    func sourceShardLimit(_ src: ModelSource, _ tensors: [(name: String, tensor: Tensor)]) -> Int {
         guard src.collection.shardURLs.count > 1 else { return Int.max }
         let before = src.collection.names.reduce(0) { $0 + ((try? src.collection.info(named: $1).byteCount) ?? 0) }
         let after = bytes(tensors)

@@ -20,6 +20,8 @@ enum ConvertError: Error, CustomStringConvertible {
     case badTensorName(name: String, reason: String)
     case badTree(path: String, reason: String)
     case badStoredFiles(path: String, reason: String)
+    case unknownModel(String)
+    case noModelConfig(path: String)
 
     var description: String {
         switch self {
@@ -46,6 +48,9 @@ enum ConvertError: Error, CustomStringConvertible {
         case let .badTensorName(name, reason): return "tensor \"\(name)\": \(reason)"
         case let .badTree(path, reason): return "\(path): the tensor names do not form a tree: \(reason)"
         case let .badStoredFiles(path, reason): return "\(path): stored model files: \(reason)"
+        case let .unknownModel(name): return "--model \(name): the model Arbor can route weights through is gpt2"
+        case let .noModelConfig(path):
+            return "\(path): --model gpt2 needs the model's config.json (in a model directory, or stored with a checkpoint)"
         }
     }
 }

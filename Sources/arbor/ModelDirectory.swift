@@ -1,3 +1,4 @@
+import ArborInterop
 import ArborTensor
 import Foundation
 import SafeTensors
@@ -62,13 +63,7 @@ struct ModelSource {
             throw ConvertError.badConfig(path, "not valid JSON")
         }
         guard var config = object as? [String: Any] else { throw ConvertError.badConfig(path, "not a JSON object") }
-        let name: String
-        switch dtype {
-        case .bfloat16: name = "bfloat16"
-        case .float16: name = "float16"
-        case .float64: name = "float64"
-        default: name = "float32"
-        }
+        let name = HuggingFaceModelDirectory.torchName(dtype)
         var updated = false
         for key in ["dtype", "torch_dtype"] where config[key] != nil {
             config[key] = name

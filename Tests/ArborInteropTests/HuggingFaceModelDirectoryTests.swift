@@ -150,7 +150,7 @@ import Testing
             _ = try HuggingFaceModelDirectory(opening: directory).loadGPT2()
             Issue.record("loading succeeded")
         } catch {
-            guard case let .load(error) = error as? HuggingFaceError else {
+            guard case let .load(error) = error else {
                 Issue.record("unexpected error \(error)")
                 return
             }

@@ -48,9 +48,11 @@ public struct StateDictLoadReport: Sendable, Equatable, CustomStringConvertible 
             rows.append((name, "UNEXPECTED", suggestions[name].map { "did you mean \($0)?" } ?? ""))
         }
         for item in mismatched {
+            let transposed = item.shape.count == 2 && item.shape != item.expectedShape && item.shape.reversed() == item.expectedShape
             rows.append((item.name, "MISMATCH",
                          "\(item.isShapeMismatch ? "shape" : "dtype") \(item.expectedShape) \(item.expectedDType) in model, "
-                            + "\(item.shape) \(item.dtype) in state dict"))
+                            + "\(item.shape) \(item.dtype) in state dict"
+                            + (transposed ? " (the transpose: a [in, out] vs [out, in] layout rule is missing or ran twice)" : "")))
         }
         rows.sort { $0.0 < $1.0 }
         let width0 = max(3, rows.map(\.0.count).max() ?? 0)
