@@ -24,7 +24,7 @@ struct LoadBenchmark: ParsableCommand {
     @Argument(help: "GPT-2 directories (config.json + safetensors); ARBOR_BENCH_CASES is used when none are given.")
     var directories: [String] = []
 
-    @Option(help: "Timed runs per case after one untimed warm-up (median reported); ARBOR_BENCH_RUNS overrides.")
+    @Option(help: "Timed loads per case, each in a fresh process, after one untimed warm-up (medians); ARBOR_BENCH_RUNS overrides.")
     var runs = 3
 
     @Flag(help: "Print one JSON object (the transformers_load_bench.py contract).")
@@ -35,6 +35,13 @@ struct LoadBenchmark: ParsableCommand {
 
     @Option(help: .hidden)
     var single: String?
+
+    /// A one-line reason the benchmark cannot run (ArgumentParser prints it
+    /// after `Error:` and exits 1, without the usage text).
+    struct Failure: Error, CustomStringConvertible {
+        var description: String
+        init(_ description: String) { self.description = description }
+    }
 
     /// One case's figures, in the contract's field names (plus a few more).
     struct Result: Codable {
@@ -56,6 +63,7 @@ struct LoadBenchmark: ParsableCommand {
         var baseline: Int
     }
 
+    /// Measures every case, or with `--single` one load in this process.
     func run() throws {
         if let single { return try measureSingle(single) }
         let environment = ProcessInfo.processInfo.environment
@@ -71,6 +79,7 @@ struct LoadBenchmark: ParsableCommand {
         for ((name, url), parameters) in zip(cases, parameters) {
             _ = try Self.runSingle(url)  // warm-up
             let samples = try (0..<runs).map { _ in try Self.runSingle(url) }
+            /// The median of one field over the fresh processes.
             func median<T: Comparable>(_ value: (Single) -> T) -> T { samples.map(value).sorted()[samples.count / 2] }
             let inProcess = try Stopwatch.median(runs: runs) { _ = try HuggingFaceModelDirectory(opening: url).loadGPT2() }
             results.append(Result(name: name, load_s: median(\.load), load_touch_s: median(\.loadTouch),
@@ -84,6 +93,7 @@ struct LoadBenchmark: ParsableCommand {
             print(String(decoding: try encoder.encode(["cases": results]), as: UTF8.self))
             return
         }
+        /// `text` padded to a column of `width`.
         func cell(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count), withPad: " ", startingAt: 0) }
         print(cell("case", 26) + cell("params", 9) + cell("weights", 10) + cell("load", 11) + cell("load+touch", 12)
               + cell("(in-process)", 13) + cell("peak RSS", 10) + cell("(baseline)", 11) + "peak/weights")
@@ -108,11 +118,11 @@ struct LoadBenchmark: ParsableCommand {
             }
         }
         guard let environment, !environment.isEmpty else {
-            throw ValidationError("give GPT-2 directories as arguments or in ARBOR_BENCH_CASES=name=dir,...")
+            throw Failure("give GPT-2 directories as arguments or in ARBOR_BENCH_CASES=name=dir,...")
         }
         return try environment.split(separator: ",").map { pair in
             guard let equals = pair.firstIndex(of: "="), equals != pair.startIndex else {
-                throw ValidationError("ARBOR_BENCH_CASES: expected name=directory, got \(pair)")
+                throw Failure("ARBOR_BENCH_CASES: expected name=directory, got \(pair)")
             }
             return (String(pair[..<equals]), URL(fileURLWithPath: String(pair[pair.index(after: equals)...])))
         }
@@ -167,7 +177,7 @@ struct LoadBenchmark: ParsableCommand {
               let load = Double(fields[0]), let loadTouch = Double(fields[1]), let peak = Int(fields[2]),
               let baseline = Int(fields[3]) else {
             let reason = String(decoding: message, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
-            throw ValidationError("measuring process failed for \(url.path): \(reason.isEmpty ? "no output" : reason)")
+            throw Failure("measuring process failed for \(url.path): \(reason.isEmpty ? "no output" : reason)")
         }
         return Single(load: load, loadTouch: loadTouch, peak: peak, baseline: baseline)
     }
