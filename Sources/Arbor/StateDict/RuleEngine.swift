@@ -62,7 +62,7 @@ struct RuleEngine {
     }
 
     /// The transposes of `sources`, computed on every core when there is enough
-    /// work (loading GPT-2 transposes 85% of its bytes here, and one core cannot
+    /// work (loading GPT-2 medium transposes 85% of its bytes here, and one core cannot
     /// keep up with the page faults and copies). Each mapped source's pages are
     /// released once copied, so a loaded model does not hold its `Conv1D`
     /// weights in memory twice (the file's pages and the transposed copy).
