@@ -15,6 +15,7 @@ struct ArborBench: ParsableCommand {
             MatmulBenchmark.self,
             CheckpointBenchmark.self,
             TrainingBenchmark.self,
+            LoadBenchmark.self,
         ]
     )
 }
