@@ -58,16 +58,17 @@ os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
 import argparse
 import json
 import logging
-import platform
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from importlib.metadata import version as dist_version
 from pathlib import Path
+
+from bench_common import fmt_s, run_arbor, versions, vm_hwm
+
+PACKAGES = ["orbax-checkpoint", "jax", "jaxlib", "numpy", "tensorstore"]
 
 CASES = ["single_512MiB", "many_2000_256MiB", "tiny_20000"]
 MiB = 1 << 20
@@ -111,27 +112,6 @@ def quiet():
         absl_logging.set_verbosity(absl_logging.ERROR)
     except Exception:  # noqa: BLE001
         pass
-
-
-def versions():
-    out = {"python": platform.python_version()}
-    for d in ["orbax-checkpoint", "jax", "jaxlib", "numpy", "tensorstore"]:
-        try:
-            out[d] = dist_version(d)
-        except Exception:  # noqa: BLE001
-            out[d] = None
-    return out
-
-
-def vm_hwm():
-    """Peak resident set of this process in bytes (VmHWM), falling back to ru_maxrss."""
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def restore_child(directory, name):
@@ -214,30 +194,6 @@ def bench_orbax(name, runs, tmproot, array_type):
     }
 
 
-def run_arbor(cmd, runs, cases):
-    env = dict(os.environ, ARBOR_BENCH_RUNS=str(runs), ARBOR_BENCH_CASES=",".join(cases))
-    try:
-        p = subprocess.run(cmd, shell=True, capture_output=True, text=True, env=env)
-    except Exception as e:  # noqa: BLE001
-        return None, f"could not run: {e}"
-    if p.returncode != 0:
-        return None, f"exit status {p.returncode}: {p.stderr.strip()[-500:]}"
-    text = p.stdout.strip()
-    candidates = [text] + [ln for ln in reversed(text.splitlines()) if ln.strip().startswith("{")]
-    for c in candidates:
-        try:
-            obj = json.loads(c)
-        except Exception:  # noqa: BLE001
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("cases"), list):
-            return {c["name"]: c for c in obj["cases"] if isinstance(c, dict) and "name" in c}, None
-    return None, "no JSON object with a 'cases' list on stdout"
-
-
-def fmt_s(x):
-    return "-" if x is None else (f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s")
-
-
 def fmt_b(x):
     return "-" if x is None else f"{x / MiB:.0f} MiB"
 
@@ -267,7 +223,7 @@ def main():
     load_before = os.getloadavg()
     print(f"Orbax StandardCheckpointer benchmark; {args.array_type} arrays; {args.runs} runs per case, medians; "
           f"{os.cpu_count()} CPUs; load average {load_before[0]:.2f}")
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions(PACKAGES).items()))
     results = []
     tmproot = tempfile.mkdtemp(prefix="orbax_bench_", dir=args.tmpdir)
     try:
@@ -310,7 +266,7 @@ def main():
             print(f"Arbor cases with no Orbax counterpart: {', '.join(extra)}")
 
     if args.json_out:
-        Path(args.json_out).write_text(json.dumps({"versions": versions(), "runs": args.runs, "array_type": args.array_type,
+        Path(args.json_out).write_text(json.dumps({"versions": versions(PACKAGES), "runs": args.runs, "array_type": args.array_type,
                                                     "cpus": os.cpu_count(), "loadavg_before": load_before, "loadavg_after": load_after, "orbax": results, "arbor": arbor, "arbor_note": why}, indent=1) + "\n")
 
 

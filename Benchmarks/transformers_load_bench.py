@@ -63,16 +63,18 @@ os.environ["HF_HUB_OFFLINE"] = "1"
 
 import argparse
 import json
-import platform
-import resource
 import shutil
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from importlib.metadata import version as dist_version
 from pathlib import Path
+
+import bench_common
+from bench_common import fmt_s, versions, vm_hwm
+
+PACKAGES = ["torch", "transformers", "safetensors", "numpy"]
 
 ROOT = Path(__file__).resolve().parent.parent
 FIXTURE = ROOT / "Tests" / "Fixtures" / "gpt2" / "single"
@@ -81,26 +83,6 @@ CONFIGS = {
     "medium": dict(vocab_size=50257, n_positions=1024, n_embd=1024, n_layer=24, n_head=16),
     "small": dict(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12),
 }
-
-
-def versions():
-    out = {"python": platform.python_version()}
-    for d in ["torch", "transformers", "safetensors", "numpy"]:
-        try:
-            out[d] = dist_version(d)
-        except Exception:  # noqa: BLE001
-            out[d] = None
-    return out
-
-
-def vm_hwm():
-    try:
-        for line in Path("/proc/self/status").read_text().splitlines():
-            if line.startswith("VmHWM:"):
-                return int(line.split()[1]) * 1024
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def load_child(directory):
@@ -177,29 +159,11 @@ def bench_case(name, directory, runs):
 
 
 def run_arbor(cmd, runs, dirs):
+    """bench_common.run_arbor with {fixture_dir} and {synthetic_dir} filled in."""
     cmd = cmd.replace("{fixture_dir}", str(dirs.get("gpt2_fixture_single", ""))).replace(
         "{synthetic_dir}", str(next((v for k, v in dirs.items() if k.startswith("gpt2_synthetic")), ""))
     )
-    env = dict(os.environ, ARBOR_BENCH_RUNS=str(runs), ARBOR_BENCH_CASES=",".join(f"{k}={v}" for k, v in dirs.items()))
-    try:
-        p = subprocess.run(cmd, shell=True, capture_output=True, text=True, env=env)
-    except Exception as e:  # noqa: BLE001
-        return None, f"could not run: {e}"
-    if p.returncode != 0:
-        return None, f"exit status {p.returncode}: {p.stderr.strip()[-500:]}"
-    text = p.stdout.strip()
-    for c in [text] + [ln for ln in reversed(text.splitlines()) if ln.strip().startswith("{")]:
-        try:
-            obj = json.loads(c)
-        except Exception:  # noqa: BLE001
-            continue
-        if isinstance(obj, dict) and isinstance(obj.get("cases"), list):
-            return {c["name"]: c for c in obj["cases"] if isinstance(c, dict) and "name" in c}, None
-    return None, "no JSON object with a 'cases' list on stdout"
-
-
-def fmt_s(x):
-    return "-" if x is None else (f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s")
+    return bench_common.run_arbor(cmd, runs, [f"{k}={v}" for k, v in dirs.items()])
 
 
 def fmt_b(x):
@@ -222,7 +186,7 @@ def main():
     load_before = os.getloadavg()
     print(f"transformers from_pretrained benchmark; {args.runs} runs per case, medians; {os.cpu_count()} CPUs; "
           f"load average {load_before[0]:.2f}")
-    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions().items()))
+    print("versions: " + ", ".join(f"{k} {v}" for k, v in versions(PACKAGES).items()))
     dirs = {"gpt2_fixture_single": FIXTURE}
     tmp = None
     made = None
@@ -276,7 +240,7 @@ def main():
     if args.json_out:
         for r in results:
             r["directory"] = "<temporary>" if tmp and r["name"].startswith("gpt2_synthetic") else str(dirs[r["name"]])
-        Path(args.json_out).write_text(json.dumps({"versions": versions(), "runs": args.runs, "cpus": os.cpu_count(),
+        Path(args.json_out).write_text(json.dumps({"versions": versions(PACKAGES), "runs": args.runs, "cpus": os.cpu_count(),
                                                    "loadavg_before": load_before, "loadavg_after": load_after,
                                                    "transformers": results, "arbor": arbor, "arbor_note": why}, indent=1) + "\n")
 
