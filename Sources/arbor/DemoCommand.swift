@@ -20,6 +20,7 @@ struct DemoCommand: AsyncParsableCommand {
             print("Arbor demo — working in \(temporary ? "a temporary directory" : root.path)\n")
             try SafeTensorsDemo(root: root.appendingPathComponent("safetensors", isDirectory: true)).run()
             try await CheckpointDemo(checkpoints: root.appendingPathComponent("checkpoints", isDirectory: true)).run()
+            try InteropDemo(root: root.appendingPathComponent("interop", isDirectory: true), kept: !temporary).run()
         }
     }
 
