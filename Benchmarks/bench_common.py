@@ -61,3 +61,8 @@ def run_arbor(cmd, runs, cases):
 def fmt_s(x):
     """Seconds as ms below one second."""
     return "-" if x is None else (f"{x * 1000:.1f} ms" if x < 1 else f"{x:.2f} s")
+
+
+def ratio(a, b):
+    """a / b as "1.23x", or "-" when either is missing or zero."""
+    return "-" if not a or not b else f"{a / b:.2f}x"

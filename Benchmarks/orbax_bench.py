@@ -66,7 +66,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from bench_common import fmt_s, run_arbor, versions, vm_hwm
+from bench_common import fmt_s, ratio, run_arbor, versions, vm_hwm
 
 PACKAGES = ["orbax-checkpoint", "jax", "jaxlib", "numpy", "tensorstore"]
 
@@ -196,10 +196,6 @@ def bench_orbax(name, runs, tmproot, array_type):
 
 def fmt_b(x):
     return "-" if x is None else f"{x / MiB:.0f} MiB"
-
-
-def ratio(a, b):
-    return "-" if not a or not b else f"{a / b:.2f}x"
 
 
 def main():

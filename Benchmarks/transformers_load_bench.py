@@ -72,7 +72,7 @@ import time
 from pathlib import Path
 
 import bench_common
-from bench_common import fmt_s, versions, vm_hwm
+from bench_common import fmt_s, ratio, versions, vm_hwm
 
 PACKAGES = ["torch", "transformers", "safetensors", "numpy"]
 
@@ -230,8 +230,7 @@ def main():
         for r in results:
             a = arbor.get(r["name"], {})
             ls, lt, pk = a.get("load_s"), a.get("load_touch_s"), a.get("peak_rss_bytes")
-            sp = f"{r['load_s'] / ls:.2f}x" if ls else "-"
-            st = f"{r['load_touch_s'] / lt:.2f}x" if lt else "-"
+            sp, st = ratio(r["load_s"], ls), ratio(r["load_touch_s"], lt)
             pw = f"{pk / r['weights_bytes']:.2f}x" if pk else "-"
             print(f"{r['name']:24} {fmt_s(ls):>11} {sp:>9} {fmt_s(lt):>16} {st:>9} {fmt_b(pk):>11} {pw:>13} {r['peak_rss_bytes'] / r['weights_bytes']:>25.2f}x")
         extra = sorted(set(arbor) - {r["name"] for r in results})

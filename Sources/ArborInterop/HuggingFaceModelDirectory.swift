@@ -39,12 +39,7 @@ public struct HuggingFaceModelDirectory: Sendable {
     /// The weights as named tensors in file order; f32 tensors are views of
     /// the mapped files, so nothing is copied until a rule or cast needs it.
     public func tensors() throws(HuggingFaceError) -> [(name: String, tensor: Tensor)] {
-        var result: [(name: String, tensor: Tensor)] = []
-        result.reserveCapacity(weights.names.count)
-        for name in weights.names {
-            do { result.append((name, try weights.tensor(named: name))) } catch { throw .weights(error) }
-        }
-        return result
+        do { return try weights.tensors() } catch { throw .weights(error) }
     }
 
     /// The `GPT2Config` that `config.json` describes.
@@ -142,10 +137,9 @@ public struct HuggingFaceModelDirectory: Sendable {
         } catch let error as StateDictRuleError { throw .rules(error) } catch let error as GraphError {
             throw .graph(error)
         } catch { throw .io(path: url.path, reason: "cannot cast to \(options.dtype): \(error)") }
-        tensors.sort { a, b in
-            let (ka, kb) = (huggingFaceOrder(a.name), huggingFaceOrder(b.name))
-            return ka == kb ? a.name < b.name : ka.lexicographicallyPrecedes(kb)
-        }
+        tensors = tensors.map { (key: huggingFaceOrder($0.name), entry: $0) }
+            .sorted { $0.key == $1.key ? $0.entry.name < $1.entry.name : $0.key.lexicographicallyPrecedes($1.key) }
+            .map(\.entry)
 
         let result: ShardedWriteResult
         do {

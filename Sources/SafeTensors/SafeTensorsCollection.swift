@@ -139,6 +139,15 @@ public final class SafeTensorsCollection: @unchecked Sendable {
         return try file.tensor(for: info)
     }
 
+    /// Every tensor in `names` order, each zero-copy from its shard: what a
+    /// converter or a model loader walks.
+    public func tensors() throws(SafeTensorsError) -> [(name: String, tensor: Tensor)] {
+        var result: [(name: String, tensor: Tensor)] = []
+        result.reserveCapacity(names.count)
+        for name in names { result.append((name, try tensor(named: name))) }
+        return result
+    }
+
     /// Opens every shard and checks the index against them: each listed tensor is
     /// in its shard, and no shard holds a tensor the index places elsewhere.
     public func verify() throws(SafeTensorsError) {

@@ -52,11 +52,7 @@ struct ConvertInput {
         }
 
         let model = try ModelSource.open(url)
-        var tensors: [(name: String, tensor: Tensor)] = []
-        tensors.reserveCapacity(model.collection.names.count)
-        for name in model.collection.names {
-            tensors.append((name, try model.collection.tensor(named: name)))
-        }
+        let tensors = try model.collection.tensors()
         var files: [(name: String, data: Data)] = []
         for file in model.extraFiles {
             do { files.append((file.lastPathComponent, try Data(contentsOf: file))) } catch {
