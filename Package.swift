@@ -10,7 +10,7 @@ let package = Package(
         .library(name: "Arbor", targets: ["Arbor"]),
         .library(name: "ArborCheckpoint", targets: ["ArborCheckpoint"]),
         .library(name: "ArborInterop", targets: ["ArborInterop"]),
-        .executable(name: "arbor", targets: ["arbor"]),
+        .executable(name: "arbor", targets: ["ArborCLI"]),
         .executable(name: "arbor-bench", targets: ["ArborBench"]),
     ],
     dependencies: [
@@ -26,8 +26,10 @@ let package = Package(
             dependencies: ["Arbor", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors"]),
+        // The CLI's folder and module are `ArborCLI`, not `arbor`: `Arbor` and `arbor`
+        // are one path on a case-insensitive disk. The product keeps the name `arbor`.
         .executableTarget(
-            name: "arbor",
+            name: "ArborCLI",
             dependencies: [
                 "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
@@ -52,7 +54,9 @@ let package = Package(
         .testTarget(name: "ArborTests", dependencies: ["Arbor", "ArborTestSupport"]),
         .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborTestSupport"]),
         .testTarget(name: "ArborInteropTests", dependencies: ["ArborInterop", "ArborTestSupport"]),
-        .testTarget(name: "ArborCLITests", dependencies: ["arbor", "ArborTestSupport"]),
+        .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborTestSupport"]),
+        // Checks on the package as a whole (paths that must stay portable).
+        .testTarget(name: "PackageTests"),
     ],
     swiftLanguageModes: [.v6]
 )

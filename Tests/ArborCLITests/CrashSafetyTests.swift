@@ -3,7 +3,7 @@ import ArborCheckpoint
 import ArborTestSupport
 import Foundation
 import Testing
-@testable import arbor
+@testable import ArborCLI
 
 /// A child process saving checkpoints in a loop is SIGKILLed at random moments;
 /// after every kill the newest listed step must restore bit-exact and no partial

@@ -1,7 +1,7 @@
 import ArborTestSupport
 import Foundation
 import Testing
-@testable import arbor
+@testable import ArborCLI
 
 /// `arbor inspect` against the sidecars written by the reference library.
 @Suite struct InspectCommandTests {
