@@ -16,11 +16,18 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
         .package(url: "https://github.com/apple/swift-crypto.git", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     ],
     targets: [
-        .target(name: "ArborTensor"),
-        .target(name: "SafeTensors", dependencies: ["ArborTensor"]),
+        .target(name: "ArborTensor", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+        .target(
+            name: "SafeTensors",
+            dependencies: ["ArborTensor", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(name: "Arbor", dependencies: ["ArborTensor"]),
+        // Example models and training runs (two spirals, a tiny GPT-2 configuration)
+        // for the demo, the benchmarks and the tests. Not a product: not part of the API.
+        .target(name: "ArborExamples", dependencies: ["Arbor"]),
         .target(
             name: "ArborCheckpoint",
             dependencies: ["Arbor", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
@@ -31,7 +38,7 @@ let package = Package(
         .executableTarget(
             name: "ArborCLI",
             dependencies: [
-                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop",
+                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop", "ArborExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]
@@ -39,7 +46,7 @@ let package = Package(
         .executableTarget(
             name: "ArborBench",
             dependencies: [
-                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop",
+                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop", "ArborExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/ArborBench"
@@ -51,11 +58,11 @@ let package = Package(
             name: "SafeTensorsTests",
             dependencies: ["SafeTensors", "ArborTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .testTarget(name: "ArborTests", dependencies: ["Arbor", "ArborTestSupport"]),
+        .testTarget(name: "ArborTests", dependencies: ["Arbor", "ArborExamples", "ArborTestSupport"]),
         .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborTestSupport"]),
-        .testTarget(name: "ArborInteropTests", dependencies: ["ArborInterop", "ArborTestSupport"]),
-        .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborTestSupport"]),
-        // Checks on the package as a whole (paths that must stay portable).
+        .testTarget(name: "ArborInteropTests", dependencies: ["ArborInterop", "ArborExamples", "ArborTestSupport"]),
+        .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborExamples", "ArborTestSupport"]),
+        // Checks on the package as a whole (paths and system calls that must stay portable).
         .testTarget(name: "PackageTests"),
     ],
     swiftLanguageModes: [.v6]

@@ -1,3 +1,4 @@
+import Arbor
 import ArgumentParser
 
 /// The `arbor` command: inspect, convert, compare and verify model state on disk.
@@ -6,6 +7,7 @@ struct ArborCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "arbor",
         abstract: "Neural-network model state: safetensors files, state dicts and checkpoints.",
+        version: arborVersion,
         subcommands: [
             DemoCommand.self,
             InspectCommand.self,

@@ -1,5 +1,6 @@
 import Arbor
 import ArborCheckpoint
+import ArborExamples
 import Foundation
 
 /// Part 2 of the demo: train the two-spirals example with a `CheckpointManager`

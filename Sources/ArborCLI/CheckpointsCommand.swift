@@ -1,6 +1,7 @@
 import ArborCheckpoint
 import ArgumentParser
 import Foundation
+import SafeTensors
 
 /// `arbor checkpoints DIR`: the steps of a training run's checkpoint directory.
 struct CheckpointsCommand: AsyncParsableCommand {
@@ -30,7 +31,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
             let url = URL(fileURLWithPath: directory)
             var isDirectory: ObjCBool = false
             guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
-                throw CheckpointError.io(path: url.path, reason: "no such directory")
+                throw CheckpointError.io(FileIOError(path: url.path, operation: "list checkpoints", reason: "no such directory"))
             }
             let run = CheckpointDirectory(url: url)
             let rows = try run.entries().map { entry in
@@ -43,7 +44,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 encoder.dateEncodingStrategy = .iso8601
                 encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "inf", negativeInfinity: "-inf", nan: "nan")
-                let listing = Listing(directory: url.path, steps: rows, leftovers: run.leftovers().map(\.lastPathComponent))
+                let listing = Listing(directory: url.path, steps: rows, leftovers: try run.leftovers().map(\.lastPathComponent))
                 print(String(decoding: try encoder.encode(listing), as: UTF8.self))
                 return
             }
@@ -57,7 +58,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
                            row.items.joined(separator: ","), row.problem.map { "incomplete: \($0)" } ?? row.status])
             }
             print(table.render())
-            let leftovers = run.leftovers()
+            let leftovers = try run.leftovers()
             if !leftovers.isEmpty {
                 print("\(leftovers.count) temporary director\(leftovers.count == 1 ? "y" : "ies") from interrupted saves "
                       + "(removed by the next CheckpointManager): " + leftovers.map(\.lastPathComponent).joined(separator: ", "))

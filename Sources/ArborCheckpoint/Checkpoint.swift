@@ -78,12 +78,11 @@ public struct Checkpoint: Sendable {
     /// validated as `state(_:into:options:)` does.
     public func restore(_ name: String, into model: some Module, options: RestoreOptions = .strict) throws(CheckpointError) {
         let target: State
-        do { target = try Graph.state(model) } catch {
-            throw .io(path: url.path, reason: "cannot read the model's state: \(error)")
-        }
+        do { target = try Graph.state(model) } catch { throw .graph(error) }
         let restored = try state(name, into: target, options: options)
         do { try Graph.update(model, restored) } catch {
-            throw .io(path: url.path, reason: "cannot update the model: \(error)")
+            if case .mismatch(let mismatch) = error { throw .mismatch(path: url.path, mismatch) }
+            throw .graph(error)
         }
     }
 

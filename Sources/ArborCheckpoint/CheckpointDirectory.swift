@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// A run directory holding one subdirectory per saved step.
 ///
@@ -30,11 +31,8 @@ public struct CheckpointDirectory: Sendable {
     /// Every `step_N` directory, complete or not, sorted by step.
     public func entries() throws(CheckpointError) -> [Entry] {
         let manager = FileManager.default
-        guard manager.fileExists(atPath: url.path) else { return [] }
-        let names: [String]
-        do { names = try manager.contentsOfDirectory(atPath: url.path) } catch {
-            throw .io(path: url.path, reason: "cannot list: \(error.localizedDescription)")
-        }
+        guard DurableFileSystem.exists(url) else { return [] }
+        let names = try fileSystem { () throws(FileIOError) in try DurableFileSystem.contentsOfDirectory(url) }
         var result: [Entry] = []
         for name in names {
             guard let step = StepDirectoryName.step(fromName: name) else { continue }
@@ -76,9 +74,12 @@ public struct CheckpointDirectory: Sendable {
         return entry
     }
 
-    /// Temporary directories left behind by interrupted saves.
-    public func leftovers() -> [URL] {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+    /// Temporary directories left behind by interrupted saves (none when the run
+    /// directory does not exist yet). A directory that exists but cannot be listed
+    /// is an error, not an empty listing: that would hide leftovers.
+    public func leftovers() throws(CheckpointError) -> [URL] {
+        guard DurableFileSystem.exists(url) else { return [] }
+        let names = try fileSystem { () throws(FileIOError) in try DurableFileSystem.contentsOfDirectory(url) }
         return names.filter { $0.hasPrefix(StepStaging.temporaryPrefix) }.sorted()
             .map { url.appendingPathComponent($0, isDirectory: true) }
     }
@@ -86,6 +87,8 @@ public struct CheckpointDirectory: Sendable {
     /// Removes temporary directories of interrupted saves. Call only when no other
     /// process is saving into this directory.
     public func removeLeftovers() throws(CheckpointError) {
-        for leftover in leftovers() { try DurableFile.remove(leftover) }
+        for leftover in try leftovers() {
+            try fileSystem { () throws(FileIOError) in try DurableFileSystem.remove(leftover) }
+        }
     }
 }

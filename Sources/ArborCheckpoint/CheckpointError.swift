@@ -1,10 +1,20 @@
 import Arbor
+import SafeTensors
 
-/// Why a checkpoint operation failed. Every case names the file or directory
-/// involved, and restore mismatches list every problem at once.
+/// Why a checkpoint operation failed. Every case names the file, directory or
+/// path involved, restore mismatches list every problem at once, and errors from
+/// the layers below are wrapped, not flattened, so a caller can `catch` them:
+///
+/// ```swift
+/// do {
+///     try checkpoint.restore("params", into: model)
+/// } catch CheckpointError.mismatch(_, let mismatch) {
+///     for problem in mismatch.problems { print(problem) }
+/// }
+/// ```
 public enum CheckpointError: Error, Equatable, CustomStringConvertible {
-    /// Reading or writing a file failed.
-    case io(path: String, reason: String)
+    /// A file-system call failed (create, write, fsync, rename, list, remove).
+    case io(FileIOError)
     /// A file exists but its contents are not what Arbor wrote.
     case corrupt(path: String, reason: String)
     /// The checkpoint was written by a newer Arbor.
@@ -25,18 +35,32 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     case invalidItemName(String)
     /// The item is of another kind than the call expects (state vs JSON).
     case wrongItemKind(path: String, item: String, expected: String, actual: String)
+    /// A step number below zero was given to save.
+    case invalidStep(Int)
+    /// A leaf to save is abstract (shape and dtype only, e.g. from `Graph.evalShape`):
+    /// there are no values to write. `item` is the item being saved.
+    case abstractValue(item: String, path: Path)
+    /// A value could not be encoded as JSON (`file` is the JSON file it was for:
+    /// an item's `value.json`, `tree.json` or `checkpoint.json`).
+    case json(file: String, reason: String)
+    /// A data file could not be laid out as safetensors (file-system failures
+    /// while writing it are `io`).
+    case safeTensors(SafeTensorsError)
     /// Restoring into a target found structural problems: all of them, sorted by
-    /// path, with near-miss suggestions.
+    /// path, with near-miss suggestions. `path` is the item's directory.
     case mismatch(path: String, StateMismatchError)
+    /// Reading the model to restore into, or writing the restored state into it,
+    /// failed (a model `Graph` cannot capture, for example).
+    case graph(GraphError)
     /// A background save failed; rethrown by the next call so it is never lost.
-    case backgroundSaveFailed(step: Int, reason: String)
+    indirect case backgroundSaveFailed(step: Int, CheckpointError)
     /// The manager was closed.
     case closed
 
     /// A message naming the file and what to do.
     public var description: String {
         switch self {
-        case let .io(path, reason): "\(path): \(reason)"
+        case let .io(error): error.description
         case let .corrupt(path, reason): "\(path): corrupt checkpoint: \(reason)"
         case let .unsupportedVersion(path, version, supported):
             "\(path): checkpoint format version \(version) is newer than this Arbor supports (\(supported)); upgrade Arbor"
@@ -52,10 +76,23 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
             "invalid item name \"\(name)\": use letters, digits, '_', '-' or '.', not starting with '.'"
         case let .wrongItemKind(path, item, expected, actual):
             "\(path): item \"\(item)\" holds \(actual), not \(expected)"
+        case let .invalidStep(step): "step must be non-negative, got \(step)"
+        case let .abstractValue(item, path):
+            "cannot save `\(path)` of item \"\(item)\": it is abstract (shape and dtype only, no values); " +
+                "save a concrete State, not one from Graph.evalShape"
+        case let .json(file, reason): "cannot encode \(file) as JSON: \(reason)"
+        case let .safeTensors(error): error.description
         case let .mismatch(path, error):
             "\(path): the checkpoint does not fit the restore target: \(error)"
-        case let .backgroundSaveFailed(step, reason): "saving step \(step) in the background failed: \(reason)"
+        case let .graph(error): "cannot read or update the model: \(error)"
+        case let .backgroundSaveFailed(step, error): "saving step \(step) in the background failed: \(error)"
         case .closed: "the checkpoint manager is closed"
         }
     }
+}
+
+/// Runs a call of the durable file-system stack (`DurableFileSystem`,
+/// `AtomicFile`), its failure becoming `CheckpointError.io`.
+func fileSystem<R>(_ body: () throws(FileIOError) -> R) throws(CheckpointError) -> R {
+    do { return try body() } catch { throw .io(error) }
 }

@@ -18,7 +18,7 @@ public enum CheckpointItem: Sendable {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.sortedKeys, .prettyPrinted, .withoutEscapingSlashes]
         do { return .json(try encoder.encode(value)) } catch {
-            throw .io(path: "<item>", reason: "cannot encode \(T.self) as JSON: \(error)")
+            throw .json(file: jsonFileName, reason: "\(T.self): \(error)")
         }
     }
 

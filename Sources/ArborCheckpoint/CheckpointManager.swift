@@ -1,6 +1,7 @@
 import Arbor
 import Dispatch
 import Foundation
+import SafeTensors
 
 /// Saves a training run's steps into one directory, in the background, and keeps
 /// the steps its retention policy asks for.
@@ -67,7 +68,7 @@ public actor CheckpointManager {
         self.directory = directory
         self.options = options
         self.run = CheckpointDirectory(url: directory)
-        try DurableFile.makeDirectory(directory)
+        try fileSystem { () throws(FileIOError) in try DurableFileSystem.makeDirectory(directory) }
         try run.removeLeftovers()
     }
 
@@ -80,7 +81,7 @@ public actor CheckpointManager {
     public func save(step: Int, items: [String: CheckpointItem], metrics: [String: Double] = [:],
                      metadata: [String: String] = [:], force: Bool = false) async throws(CheckpointError) -> Bool {
         try checkUsable()
-        guard step >= 0 else { throw .io(path: directory.path, reason: "step must be non-negative, got \(step)") }
+        guard step >= 0 else { throw .invalidStep(step) }
         guard options.savePolicy.shouldSave(step: step, force: force) else { return false }
         for name in items.keys { try CheckpointItem.validate(name: name) }
         while pending.count >= options.maxInFlight {
@@ -190,7 +191,7 @@ public actor CheckpointManager {
     // MARK: - Internals
 
     private func record(_ error: CheckpointError, step: Int) {
-        if backgroundError == nil { backgroundError = .backgroundSaveFailed(step: step, reason: error.description) }
+        if backgroundError == nil { backgroundError = .backgroundSaveFailed(step: step, error) }
     }
 
     private func rethrowBackgroundError() throws(CheckpointError) {
@@ -220,8 +221,10 @@ public actor CheckpointManager {
     static func remove(_ url: URL, in run: CheckpointDirectory) throws(CheckpointError) {
         let trash = run.url.appendingPathComponent(
             "\(StepStaging.temporaryPrefix)deleted-\(url.lastPathComponent)-\(UUID().uuidString.prefix(8))")
-        try DurableFile.rename(url, to: trash)
-        try DurableFile.sync(run.url)
-        try DurableFile.remove(trash)
+        try fileSystem { () throws(FileIOError) in
+            try DurableFileSystem.rename(url, to: trash)
+            try DurableFileSystem.syncDirectory(run.url)
+            try DurableFileSystem.remove(trash)
+        }
     }
 }

@@ -1,5 +1,6 @@
 import Arbor
 import Foundation
+import SafeTensors
 
 /// Saves and restores one checkpoint directory, synchronously and atomically.
 ///
@@ -45,7 +46,9 @@ public struct Checkpointer: Sendable {
                 let files = try StateItemWriter.write(state, to: itemDirectory, maxFileBytes: maxDataFileBytes)
                 records[name] = .init(kind: .state, files: files.map { "\(name)/\($0)" })
             case .json(let data):
-                try DurableFile.write(data, to: itemDirectory.appendingPathComponent(CheckpointItem.jsonFileName))
+                try fileSystem { () throws(FileIOError) in
+                    try AtomicFile.write(data, to: itemDirectory.appendingPathComponent(CheckpointItem.jsonFileName))
+                }
                 records[name] = .init(kind: .json, files: ["\(name)/\(CheckpointItem.jsonFileName)"])
             }
         }

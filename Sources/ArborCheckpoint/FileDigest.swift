@@ -1,6 +1,7 @@
 import ArborTensor
 import Crypto
 import Foundation
+import SafeTensors
 
 /// SHA-256 of files, computed over a read-only mapping so large data files are
 /// hashed at memory speed without being copied into the heap.
@@ -16,7 +17,7 @@ public enum FileDigest {
         do {
             file = try MappedFile(url: url)
         } catch {
-            throw .io(path: url.path, reason: error.description)
+            throw .io(FileIOError(path: url.path, operation: "read", reason: error.reason))
         }
         file.adviseSequential()
         return (file.byteCount, sha256(file.bytes))

@@ -21,7 +21,7 @@ enum StateItemWriter {
         for (path, leaf) in state.flat {
             let value = leaf.value
             guard !value.isAbstract else {
-                throw .io(path: directory.path, reason: "cannot save \(path): it is abstract (shape and dtype only, no values)")
+                throw .abstractValue(item: directory.lastPathComponent, path: path)
             }
             var record = TreeFile.Leaf(
                 path: path.keys, kind: leaf.kind.name, dtype: value.dtype.safetensorsName, shape: value.shape,
@@ -61,7 +61,8 @@ enum StateItemWriter {
             do {
                 try SafeTensorsWriter.write(entries: entries, metadata: ["format": "arbor"], to: url)
             } catch {
-                throw .io(path: url.path, reason: error.description)
+                if case .io(let failure) = error { throw .io(failure) }
+                throw .safeTensors(error)
             }
         }
 
@@ -70,9 +71,11 @@ enum StateItemWriter {
         encoder.outputFormatting = [.sortedKeys, .withoutEscapingSlashes]
         let data: Data
         do { data = try encoder.encode(tree) } catch {
-            throw .io(path: directory.path, reason: "cannot encode \(TreeFile.fileName): \(error)")
+            throw .json(file: directory.appendingPathComponent(TreeFile.fileName).path, reason: "\(error)")
         }
-        try DurableFile.write(data, to: directory.appendingPathComponent(TreeFile.fileName))
+        try fileSystem { () throws(FileIOError) in
+            try AtomicFile.write(data, to: directory.appendingPathComponent(TreeFile.fileName))
+        }
         return fileNames + [TreeFile.fileName]
     }
 }

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 /// A step being written: a hidden temporary sibling of the final step directory,
 /// renamed into place only when complete.
@@ -7,7 +8,8 @@ import Foundation
 /// file's size and SHA-256) written and fsync'ed last → directories fsync'ed →
 /// rename to `step_N` → parent fsync'ed. A crash at any point leaves either the
 /// old state or the new complete step, plus at most a `.tmp-` directory that
-/// readers ignore and the next manager removes.
+/// readers ignore and the next manager removes. The file-system calls are the
+/// package's one durability stack, `DurableFileSystem` and `AtomicFile`.
 final class StepStaging {
     /// Prefix of temporary step directories.
     static let temporaryPrefix = ".tmp-"
@@ -27,14 +29,16 @@ final class StepStaging {
         self.url = root.appendingPathComponent(
             "\(StepStaging.temporaryPrefix)\(self.finalURL.lastPathComponent)-\(UUID().uuidString.prefix(8))",
             isDirectory: true)
-        try DurableFile.makeDirectory(root)
-        try DurableFile.makeDirectory(url)
+        try fileSystem { () throws(FileIOError) in
+            try DurableFileSystem.makeDirectory(root)
+            try DurableFileSystem.makeDirectory(url)
+        }
     }
 
     /// A subdirectory for one item, created on demand.
     func itemDirectory(_ name: String) throws(CheckpointError) -> URL {
         let directory = url.appendingPathComponent(name, isDirectory: true)
-        try DurableFile.makeDirectory(directory)
+        try fileSystem { () throws(FileIOError) in try DurableFileSystem.makeDirectory(directory) }
         return directory
     }
 
@@ -54,37 +58,31 @@ final class StepStaging {
                 let digest = try FileDigest.sha256(of: file)
                 records[relative] = .init(bytes: digest.bytes, sha256: digest.sha256)
             }
-            try DurableFile.sync(file)
+            try fileSystem { () throws(FileIOError) in try DurableFileSystem.syncFile(at: file) }
         }
         metadata.files = records
+        let metadataURL = url.appendingPathComponent(CheckpointMetadata.fileName)
         let encoded: Data
         do { encoded = try metadata.encoded() } catch {
-            throw .io(path: url.path, reason: "cannot encode checkpoint.json: \(error)")
+            throw .json(file: metadataURL.path, reason: "\(error)")
         }
-        try DurableFile.write(encoded, to: url.appendingPathComponent(CheckpointMetadata.fileName))
-        for directory in directories.reversed() { try DurableFile.sync(directory) }
-
-        let target = finalURL
-        if FileManager.default.fileExists(atPath: target.path) {
-            guard force else { throw .alreadyExists(path: target.path) }
-            // Swap the old step out first so the name always points at a complete step.
-            let trash = root.appendingPathComponent(
-                "\(StepStaging.temporaryPrefix)old-\(target.lastPathComponent)-\(UUID().uuidString.prefix(8))")
-            try DurableFile.rename(target, to: trash)
-            try DurableFile.rename(url, to: target)
-            try DurableFile.sync(root)
-            try DurableFile.remove(trash)
-        } else {
-            try DurableFile.rename(url, to: target)
+        if DurableFileSystem.exists(finalURL), !force { throw .alreadyExists(path: finalURL.path) }
+        try fileSystem { () throws(FileIOError) in
+            try AtomicFile.write(encoded, to: metadataURL)
+            for directory in directories.reversed() { try DurableFileSystem.syncDirectory(directory) }
+            // An existing step is swapped out first, so the name always points at a complete
+            // step; the old one waits under a temporary name that leftover cleanup removes.
+            let aside = root.appendingPathComponent(
+                "\(StepStaging.temporaryPrefix)old-\(finalURL.lastPathComponent)-\(UUID().uuidString.prefix(8))")
+            try DurableFileSystem.moveIntoPlace(url, at: finalURL, aside: aside)
         }
-        try DurableFile.sync(root)
         committed = true
         return metadata
     }
 
     /// Removes the temporary directory of a save that will not be committed.
     func abandon() {
-        if !committed { try? DurableFile.remove(url) }
+        if !committed { try? DurableFileSystem.remove(url) }
     }
 
     /// Relative paths of all regular files below `directory`, sorted; collects
@@ -94,10 +92,7 @@ final class StepStaging {
         let manager = FileManager.default
         var pending: [(URL, String)] = [(directory, "")]
         while let (current, prefix) = pending.popLast() {
-            let names: [String]
-            do { names = try manager.contentsOfDirectory(atPath: current.path) } catch {
-                throw .io(path: current.path, reason: "cannot list: \(error.localizedDescription)")
-            }
+            let names = try fileSystem { () throws(FileIOError) in try DurableFileSystem.contentsOfDirectory(current) }
             for name in names {
                 let child = current.appendingPathComponent(name)
                 let relative = prefix.isEmpty ? name : prefix + "/" + name

@@ -1,4 +1,5 @@
 import Foundation
+import SystemPackage
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Darwin)
@@ -10,6 +11,9 @@ import Darwin
 /// Tensors loaded from safetensors files are windows into one of these, so opening
 /// a file copies nothing and costs the same at any size; the pages are read by the
 /// kernel only when touched. The mapping lives as long as any tensor refers to it.
+///
+/// The file is opened and inspected with swift-system (`FileDescriptor`,
+/// `Errno`); `mmap` and `madvise` are POSIX calls on Linux and macOS alike.
 public final class MappedFile: @unchecked Sendable {
     /// The file's location, kept for error messages.
     public let url: URL
@@ -22,21 +26,27 @@ public final class MappedFile: @unchecked Sendable {
     public init(url: URL) throws(MappedFileError) {
         self.url = url
         let path = url.path
-        let fd = open(path, O_RDONLY | O_CLOEXEC)
-        guard fd >= 0 else { throw .cannotOpen(path: path, reason: MappedFile.errnoText()) }
-        defer { close(fd) }
-        var info = stat()
-        guard fstat(fd, &info) == 0 else { throw .cannotOpen(path: path, reason: MappedFile.errnoText()) }
-        guard (info.st_mode & S_IFMT) == S_IFREG else { throw .notARegularFile(path: path) }
-        let size = Int(info.st_size)
+        let descriptor: FileDescriptor
+        do { descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) } catch {
+            throw .cannotOpen(path: path, reason: MappedFile.reason(error))
+        }
+        defer { try? descriptor.close() }
+        let info: Stat
+        do { info = try descriptor.stat() } catch {
+            throw .cannotOpen(path: path, reason: error.description)
+        }
+        guard info.type == .regular else { throw .notARegularFile(path: path) }
+        guard let size = Int(exactly: info.size) else {
+            throw .cannotMap(path: path, reason: "size \(info.size) does not fit in memory")
+        }
         byteCount = size
         if size == 0 {
             baseAddress = nil
             return
         }
-        let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, fd, 0)
+        let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor.rawValue, 0)
         guard let pointer, pointer != MAP_FAILED else {
-            throw .cannotMap(path: path, reason: MappedFile.errnoText())
+            throw .cannotMap(path: path, reason: Errno(rawValue: errno).description)
         }
         baseAddress = UnsafeRawPointer(pointer)
     }
@@ -48,21 +58,23 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Tells the kernel the whole file will be read soon and in order, which lets
     /// full reads run at disk/page-cache speed instead of one fault per page.
+    /// A hint: where the system ignores it, nothing changes but speed.
     public func adviseSequential() {
-        #if canImport(Glibc)
         if let baseAddress {
             let start = UnsafeMutableRawPointer(mutating: baseAddress)
             _ = madvise(start, byteCount, MADV_SEQUENTIAL)
             _ = madvise(start, byteCount, MADV_WILLNEED)
         }
-        #endif
     }
 
     deinit {
         if let baseAddress { munmap(UnsafeMutableRawPointer(mutating: baseAddress), byteCount) }
     }
 
-    static func errnoText() -> String { String(cString: strerror(errno)) }
+    /// The system's explanation of a failed swift-system call.
+    private static func reason(_ error: any Error) -> String {
+        (error as? Errno)?.description ?? "\(error)"
+    }
 }
 
 /// Why a file could not be mapped.
@@ -80,6 +92,14 @@ public enum MappedFileError: Error, Equatable, CustomStringConvertible {
         case let .cannotOpen(path, reason): "\(path): cannot open: \(reason)"
         case let .notARegularFile(path): "\(path): not a regular file"
         case let .cannotMap(path, reason): "\(path): cannot map into memory: \(reason)"
+        }
+    }
+
+    /// The reason alone, without the path (for errors that name the path themselves).
+    public var reason: String {
+        switch self {
+        case let .cannotOpen(_, reason), let .cannotMap(_, reason): reason
+        case .notARegularFile: "not a regular file"
         }
     }
 }

@@ -16,15 +16,16 @@ public struct Tensor: Sendable {
     public private(set) var shape: [Int]
     /// The element type.
     public let dtype: DType
-    /// The bytes; shared between copies until one writes.
-    public private(set) var storage: TensorStorage
+    /// The bytes; shared between copies until one writes. `package`: the storage
+    /// hands out a writable pointer even into a read-only mapping.
+    package private(set) var storage: TensorStorage
     /// The gradient-tape node that produced this tensor, or `nil` for a constant
     /// (see `GradientTape`). Writing the elements in place clears it.
     public internal(set) var traceMark: TraceMark?
 
     /// Wraps existing storage. The storage must hold exactly the bytes for
     /// `shape` and `dtype`; this is checked.
-    public init(shape: [Int], dtype: DType, storage: TensorStorage) {
+    package init(shape: [Int], dtype: DType, storage: TensorStorage) {
         let count = Tensor.elementCount(of: shape)
         guard let bytes = dtype.byteCount(forElements: count) else {
             preconditionFailure("Tensor: \(count) elements of \(dtype) do not fill whole bytes")

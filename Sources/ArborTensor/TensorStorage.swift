@@ -11,9 +11,14 @@ import Darwin
 /// tensor that only carries shape and dtype. Tensors share a storage until one of
 /// them writes: `Tensor` copies first unless it holds the only reference to an
 /// owned buffer (copy-on-write). Mapped windows are never written in place.
-public final class TensorStorage: @unchecked Sendable {
+///
+/// `package`, not public: `baseAddress` is a writable pointer even into a
+/// read-only mapping, so only `Tensor` (which checks `isWritable` and copies
+/// first) and the package's own targets may hold one. Users reach the bytes
+/// through `Tensor.withUnsafeBytes` and `withUnsafeMutableBytes`.
+package final class TensorStorage: @unchecked Sendable {
     /// Where the bytes come from.
-    public enum Backing: Sendable {
+    package enum Backing: Sendable {
         /// Heap memory this storage allocated and frees.
         case owned
         /// A read-only window into a memory-mapped file.
@@ -23,17 +28,17 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     /// Alignment of owned buffers; enough for any SIMD kernel Arbor runs.
-    public static let alignment = 64
+    package static let alignment = 64
 
     /// First byte, or `nil` for abstract storage.
-    public let baseAddress: UnsafeMutableRawPointer?
+    package let baseAddress: UnsafeMutableRawPointer?
     /// Number of bytes the storage covers.
-    public let byteCount: Int
+    package let byteCount: Int
     /// Where the bytes come from.
-    public let backing: Backing
+    package let backing: Backing
 
     /// Allocates `byteCount` bytes, zero-filled when `zeroed` is true.
-    public init(allocating byteCount: Int, zeroed: Bool = true) {
+    package init(allocating byteCount: Int, zeroed: Bool = true) {
         precondition(byteCount >= 0, "TensorStorage: negative byte count \(byteCount)")
         let huge = byteCount >= TensorStorage.hugePageThreshold
         let pointer = UnsafeMutableRawPointer.allocate(
@@ -57,9 +62,10 @@ public final class TensorStorage: @unchecked Sendable {
     /// fault per 4 KiB, and on a virtual machine those faults cost more than
     /// the copy: loading GPT-2 medium took twice as long without this. Only
     /// whole pages inside the buffer are advised; the hint is ignored where
-    /// THP is off.
+    /// THP is off. Linux only: macOS has no transparent huge pages to ask for
+    /// (it chooses page sizes itself), so there the buffer is only aligned.
     private static func adviseHugePages(_ pointer: UnsafeMutableRawPointer, _ byteCount: Int) {
-        #if canImport(Glibc)
+        #if os(Linux)
         guard let (start, length) = wholePages(pointer, byteCount) else { return }
         _ = madvise(start, length, MADV_HUGEPAGE)
         #endif
@@ -69,20 +75,16 @@ public final class TensorStorage: @unchecked Sendable {
     /// or `nil` when there are none; `madvise` takes page-aligned ranges and
     /// would otherwise round out into a neighbour's memory.
     private static func wholePages(_ pointer: UnsafeRawPointer, _ byteCount: Int) -> (UnsafeMutableRawPointer, Int)? {
-        #if canImport(Glibc)
         let page = Int(sysconf(Int32(_SC_PAGESIZE)))
         guard page > 0 else { return nil }
         let first = (Int(bitPattern: pointer) + page - 1) / page * page
         let end = (Int(bitPattern: pointer) + byteCount) / page * page
         guard end > first, let start = UnsafeMutableRawPointer(bitPattern: first) else { return nil }
         return (start, end - first)
-        #else
-        return nil
-        #endif
     }
 
     /// A window of `range` bytes into `file`; nothing is copied.
-    public init(window range: Range<Int>, of file: MappedFile) {
+    package init(window range: Range<Int>, of file: MappedFile) {
         precondition(range.lowerBound >= 0 && range.upperBound <= file.byteCount,
                      "TensorStorage: window \(range) outside mapped file of \(file.byteCount) bytes")
         self.baseAddress = file.baseAddress.map { UnsafeMutableRawPointer(mutating: $0 + range.lowerBound) }
@@ -91,32 +93,32 @@ public final class TensorStorage: @unchecked Sendable {
     }
 
     /// Storage with no bytes, for abstract tensors.
-    public init(abstractByteCount byteCount: Int) {
+    package init(abstractByteCount byteCount: Int) {
         self.baseAddress = nil
         self.byteCount = byteCount
         self.backing = .abstract
     }
 
     /// Whether tensors may write into these bytes when uniquely referenced.
-    public var isWritable: Bool {
+    package var isWritable: Bool {
         if case .owned = backing { return true }
         return false
     }
 
     /// Whether this storage is a window into a mapped file.
-    public var isMapped: Bool {
+    package var isMapped: Bool {
         if case .mapped = backing { return true }
         return false
     }
 
     /// Whether the storage has no bytes (abstract tensor).
-    public var isAbstract: Bool {
+    package var isAbstract: Bool {
         if case .abstract = backing { return true }
         return false
     }
 
     /// A new owned storage holding a copy of these bytes.
-    public func copy() -> TensorStorage {
+    package func copy() -> TensorStorage {
         precondition(!isAbstract, "TensorStorage: cannot copy the bytes of an abstract tensor")
         let result = TensorStorage(allocating: byteCount, zeroed: false)
         if byteCount > 0, let source = baseAddress, let target = result.baseAddress {
@@ -132,9 +134,11 @@ public final class TensorStorage: @unchecked Sendable {
     /// private, so its pages are never dirty and nothing is lost: the bytes
     /// stay valid and a later read faults them in again from the page cache or
     /// the file. Pages shared with a neighbouring window are kept. Does nothing
-    /// for owned or abstract storage, or where `madvise` is unavailable.
-    public func releaseResidentPages() {
-        #if canImport(Glibc)
+    /// for owned or abstract storage. Linux only: Darwin's `MADV_DONTNEED` only
+    /// marks pages as reclaimable later, so there the call does nothing and the
+    /// kernel reclaims clean file pages under memory pressure as usual.
+    package func releaseResidentPages() {
+        #if os(Linux)
         guard case .mapped = backing, let base = baseAddress,
               let (start, length) = TensorStorage.wholePages(base, byteCount) else { return }
         _ = madvise(start, length, MADV_DONTNEED)

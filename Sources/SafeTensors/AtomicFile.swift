@@ -1,24 +1,15 @@
 import Foundation
-#if canImport(Glibc)
-import Glibc
-#elseif canImport(Darwin)
-import Darwin
-#endif
-
-#if canImport(Glibc)
-private let systemWrite = Glibc.write
-#elseif canImport(Darwin)
-private let systemWrite = Darwin.write
-#endif
+import SystemPackage
 
 /// A file written under a temporary name and renamed over its destination only
 /// when complete, so a crash or an error never leaves a half-written file where a
 /// good one was.
 ///
 /// The temporary file lives in the destination's directory (a rename is only
-/// atomic within one file system). `commit()` flushes, `fsync`s the file, renames it
-/// and `fsync`s the directory so the new name itself survives a power cut. Anything
-/// that is not committed is removed: call `abort()`, or let the value go.
+/// atomic within one file system). `commit()` flushes, syncs the file, renames it
+/// and syncs the directory so the new name itself survives a power cut (see
+/// `DurableFileSystem`). Anything that is not committed is removed: call
+/// `abort()`, or let the value go.
 ///
 /// ```swift
 /// let file = try AtomicFile(destination: url)
@@ -29,34 +20,42 @@ private let systemWrite = Darwin.write
 ///
 /// Small writes are gathered in a 1 MiB buffer; large ones go straight to the
 /// kernel without a copy, which is what makes writing gigabytes fast.
-public final class AtomicFile {
+///
+/// `package`, not public: it is plumbing of the safetensors and checkpoint
+/// writers; users write files through `SafeTensorsWriter` and `Checkpointer`.
+package final class AtomicFile {
     /// The name the file gets on `commit()`.
-    public let destination: URL
+    package let destination: URL
     /// The temporary name it is written under until then.
-    public let temporaryURL: URL
+    package let temporaryURL: URL
 
-    /// Whether `commit()` `fsync`s the file and its directory (see `init`).
-    public let durable: Bool
+    /// Whether `commit()` syncs the file and its directory (see `init`).
+    package let durable: Bool
 
-    private var descriptor: Int32
+    private var descriptor: FileDescriptor?
     private var buffer: UnsafeMutableRawPointer
     private var buffered = 0
     private var finished = false
     private static let bufferCapacity = 1 << 20
 
     /// Creates an empty temporary file next to `destination` (mode 0644 minus umask).
-    /// With `durable: false` the commit skips both `fsync`s: the rename is still
+    /// With `durable: false` the commit skips both syncs: the rename is still
     /// atomic (readers never see a half file) but a power cut may lose the new
     /// file. That is what the Python writer does, and what scratch output needs.
-    public init(destination: URL, durable: Bool = true) throws(FileIOError) {
+    package init(destination: URL, durable: Bool = true) throws(FileIOError) {
         self.destination = destination
         self.durable = durable
         let directory = destination.deletingLastPathComponent()
         let random = UInt64.random(in: 0...UInt64.max)
         let name = "." + destination.lastPathComponent + ".tmp-" + String(random, radix: 36)
         temporaryURL = directory.appendingPathComponent(name)
-        descriptor = open(temporaryURL.path, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0o644)
-        guard descriptor >= 0 else { throw .fromErrno(path: temporaryURL.path, operation: "create") }
+        do {
+            descriptor = try FileDescriptor.open(
+                FilePath(temporaryURL.path), .writeOnly, options: [.create, .exclusiveCreate, .closeOnExec],
+                permissions: [.ownerReadWrite, .groupRead, .otherRead])
+        } catch {
+            throw FileIOError(path: temporaryURL.path, operation: "create", error: error)
+        }
         buffer = UnsafeMutableRawPointer.allocate(byteCount: AtomicFile.bufferCapacity, alignment: 64)
     }
 
@@ -66,7 +65,7 @@ public final class AtomicFile {
     }
 
     /// Appends `bytes`.
-    public func write(_ bytes: UnsafeRawBufferPointer) throws(FileIOError) {
+    package func write(_ bytes: UnsafeRawBufferPointer) throws(FileIOError) {
         guard let base = bytes.baseAddress, bytes.count > 0 else { return }
         if buffered + bytes.count <= AtomicFile.bufferCapacity {
             (buffer + buffered).copyMemory(from: base, byteCount: bytes.count)
@@ -78,12 +77,12 @@ public final class AtomicFile {
             buffer.copyMemory(from: base, byteCount: bytes.count)
             buffered = bytes.count
         } else {
-            try writeAll(base, bytes.count)
+            try writeAll(bytes)
         }
     }
 
     /// Appends the bytes of an array.
-    public func write(_ bytes: [UInt8]) throws(FileIOError) {
+    package func write(_ bytes: [UInt8]) throws(FileIOError) {
         // `withUnsafeBytes` only rethrows untyped errors; carry the typed one out.
         let outcome = bytes.withUnsafeBytes { raw in
             Result { () throws(FileIOError) in try write(raw) }
@@ -91,71 +90,62 @@ public final class AtomicFile {
         try outcome.get()
     }
 
-    /// Flushes, `fsync`s, renames over `destination` and `fsync`s the directory.
-    public func commit() throws(FileIOError) {
-        guard !finished else {
+    /// Flushes, syncs, renames over `destination` and syncs the directory.
+    package func commit() throws(FileIOError) {
+        guard !finished, let descriptor else {
             throw FileIOError(path: destination.path, operation: "commit", reason: "already committed or aborted")
         }
         do throws(FileIOError) {
             try flush()
-            guard !durable || fsync(descriptor) == 0 else { throw .fromErrno(path: temporaryURL.path, operation: "fsync") }
-            guard close(descriptor) == 0 else { throw .fromErrno(path: temporaryURL.path, operation: "close") }
-            descriptor = -1
-            guard rename(temporaryURL.path, destination.path) == 0 else {
-                throw .fromErrno(path: destination.path, operation: "rename into place")
+            if durable { try DurableFileSystem.sync(descriptor, path: temporaryURL.path) }
+            self.descriptor = nil
+            do { try descriptor.close() } catch {
+                throw FileIOError(path: temporaryURL.path, operation: "close", error: error)
             }
+            try DurableFileSystem.rename(temporaryURL, to: destination)
             finished = true
         } catch {
             abort()
             throw error
         }
-        if durable { try AtomicFile.fsyncDirectory(destination.deletingLastPathComponent()) }
+        if durable { try DurableFileSystem.syncDirectory(destination.deletingLastPathComponent()) }
     }
 
     /// Discards the temporary file; the destination is left as it was.
-    public func abort() {
+    package func abort() {
         guard !finished else { return }
         finished = true
-        if descriptor >= 0 { close(descriptor) }
-        descriptor = -1
-        unlink(temporaryURL.path)
+        try? descriptor?.close()
+        descriptor = nil
+        try? DurableFileSystem.remove(temporaryURL)
     }
 
-    /// Writes `bytes` to `url` atomically in one call.
-    public static func write(_ bytes: [UInt8], to url: URL) throws(FileIOError) {
+    /// Writes `bytes` to `url` atomically (and durably) in one call.
+    package static func write(_ bytes: [UInt8], to url: URL) throws(FileIOError) {
         let file = try AtomicFile(destination: url)
         try file.write(bytes)
         try file.commit()
     }
 
-    /// `fsync`s a directory so that entries created or renamed in it are durable.
-    public static func fsyncDirectory(_ url: URL) throws(FileIOError) {
-        let fd = open(url.path, O_RDONLY | O_DIRECTORY | O_CLOEXEC)
-        guard fd >= 0 else { throw .fromErrno(path: url.path, operation: "open directory") }
-        defer { close(fd) }
-        guard fsync(fd) == 0 else { throw .fromErrno(path: url.path, operation: "fsync directory") }
+    /// Writes `data` to `url` atomically (and durably) in one call.
+    package static func write(_ data: Data, to url: URL) throws(FileIOError) {
+        try write([UInt8](data), to: url)
     }
 
     private func flush() throws(FileIOError) {
         guard buffered > 0 else { return }
         let count = buffered
         buffered = 0
-        try writeAll(UnsafeRawPointer(buffer), count)
+        try writeAll(UnsafeRawBufferPointer(start: buffer, count: count))
     }
 
-    private func writeAll(_ start: UnsafeRawPointer, _ count: Int) throws(FileIOError) {
-        guard descriptor >= 0 else {
+    /// Writes every byte (the kernel may take fewer per call; interrupted calls are retried).
+    private func writeAll(_ bytes: UnsafeRawBufferPointer) throws(FileIOError) {
+        guard let descriptor else {
             throw FileIOError(path: temporaryURL.path, operation: "write", reason: "file already closed")
         }
-        var done = 0
-        while done < count {
-            // Linux moves at most about 2 GiB per call; ask for 1 GiB at a time.
-            let written = systemWrite(descriptor, start + done, Swift.min(count - done, 1 << 30))
-            if written < 0 {
-                if errno == EINTR { continue }
-                throw .fromErrno(path: temporaryURL.path, operation: "write")
-            }
-            done += written
+        do { try descriptor.writeAll(bytes) } catch {
+            throw FileIOError(path: temporaryURL.path, operation: "write", error: error)
         }
     }
 }

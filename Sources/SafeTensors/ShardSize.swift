@@ -1,6 +1,15 @@
 /// Maximum shard sizes written the way Hugging Face tools take them: `"2GB"`,
 /// `"500MB"`, `"10KB"` (decimal units, as in `transformers`' `max_shard_size`),
 /// `"1GiB"` (binary units), or a plain byte count such as `"1048576"`.
+///
+/// Public, unlike the file helpers of this target: `SafeTensorsWriter.writeSharded`
+/// takes a byte count, and a user porting `save_pretrained(max_shard_size="2GB")`
+/// or taking a size from their own command line needs the same reading of "2GB"
+/// that `arbor convert --max-shard-size` uses.
+///
+/// ```swift
+/// let limit = try ShardSize.parse("2GB")   // 2_000_000_000
+/// ```
 public enum ShardSize {
     /// Parses `text` into bytes. Units are case-insensitive; the number may have a
     /// fraction (`"1.5GB"`), and the result is truncated to whole bytes as

@@ -1,4 +1,5 @@
 import Arbor
+import ArborExamples
 import ArborTensor
 import ArborTestSupport
 import Foundation

@@ -1,5 +1,6 @@
 import Arbor
 import ArborCheckpoint
+import ArborExamples
 import ArborTestSupport
 import Foundation
 import Testing

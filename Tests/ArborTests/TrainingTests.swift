@@ -1,4 +1,5 @@
 import Arbor
+import ArborExamples
 import Testing
 
 @Suite("TwoSpiralsExample")

@@ -66,7 +66,7 @@ struct AtomicFileTests {
             #expect(caseName(error) == "io")
             #expect(error.description.contains("missing/sub"))
         }
-        #expect(throws: FileIOError.self) { try AtomicFile.fsyncDirectory(directory.file("nope")) }
-        try AtomicFile.fsyncDirectory(directory.url)
+        #expect(throws: FileIOError.self) { try DurableFileSystem.syncDirectory(directory.file("nope")) }
+        try DurableFileSystem.syncDirectory(directory.url)
     }
 }

@@ -24,9 +24,6 @@ public struct GPT2Config: Codable, Hashable, Sendable {
         self.heads = heads
         self.epsilon = epsilon
     }
-
-    /// The tiny configuration of the test fixtures (vocab 256, 64 positions, width 64, 2 layers, 4 heads).
-    public static let tiny = GPT2Config(vocabularySize: 256, positions: 64, width: 64, layers: 2, heads: 4)
 }
 
 /// GPT-2's feed-forward block: `c_fc` (width → 4·width), tanh-approximated GELU, `c_proj`.

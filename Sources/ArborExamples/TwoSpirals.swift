@@ -1,4 +1,4 @@
-import ArborTensor
+import Arbor
 
 /// A deterministic two-spirals classification set: two interleaved spirals in
 /// the plane, class 0 and class 1, with Gaussian jitter, all drawn from one

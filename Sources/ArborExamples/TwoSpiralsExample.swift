@@ -1,4 +1,4 @@
-import ArborTensor
+import Arbor
 
 /// The network of `TwoSpiralsExample`: Linear → BatchNorm → tanh → Dropout →
 /// Linear → tanh → Linear (2 logits). Paths: `input/…`, `norm/…` (with
