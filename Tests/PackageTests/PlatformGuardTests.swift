@@ -64,8 +64,8 @@ import Testing
     }
 
     @Test func noGlibcOutsideAPlatformGuard() throws {
-        let sources = packageRoot.appendingPathComponent("Sources/ArborTensor/Tensor.swift")
-        #expect(FileManager.default.fileExists(atPath: sources.path), "package sources not found at \(packageRoot.path)")
+        let sources = Self.packageRoot.appendingPathComponent("Sources/ArborTensor/Tensor.swift")
+        #expect(FileManager.default.fileExists(atPath: sources.path), "package sources not found at \(Self.packageRoot.path)")
         let found = try Self.violations()
         #expect(found == [], "Glibc used outside #if canImport(Glibc) / #if os(Linux):\n\(found.map(\.description).joined(separator: "\n"))")
     }
