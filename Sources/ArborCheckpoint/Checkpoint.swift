@@ -1,5 +1,6 @@
 import Arbor
 import Foundation
+import SafeTensors
 
 /// A complete checkpoint on disk, opened for reading.
 ///
@@ -17,11 +18,11 @@ public struct Checkpoint: Sendable {
     /// Opens the checkpoint at `url`; fails when it is incomplete or not a checkpoint.
     public init(url: URL) throws(CheckpointError) {
         let metadataURL = url.appendingPathComponent(CheckpointMetadata.fileName)
-        guard let data = FileManager.default.contents(atPath: metadataURL.path) else {
+        guard let bytes = try fileSystem({ () throws(FileIOError) in try DurableFileSystem.contentsIfPresent(of: metadataURL) }) else {
             throw .missingFile(path: metadataURL.path)
         }
         self.url = url
-        self.metadata = try CheckpointMetadata.decode(data, path: metadataURL.path)
+        self.metadata = try CheckpointMetadata.decode(Data(bytes), path: metadataURL.path)
     }
 
     /// The step saved.
@@ -90,8 +91,10 @@ public struct Checkpoint: Sendable {
     public func json<T: Decodable>(_ name: String, as type: T.Type = T.self) throws(CheckpointError) -> T {
         let directory = try itemDirectory(name, kind: .json)
         let file = directory.appendingPathComponent(CheckpointItem.jsonFileName)
-        guard let data = FileManager.default.contents(atPath: file.path) else { throw .missingFile(path: file.path) }
-        do { return try JSONDecoder().decode(T.self, from: data) } catch {
+        guard let bytes = try fileSystem({ () throws(FileIOError) in try DurableFileSystem.contentsIfPresent(of: file) }) else {
+            throw .missingFile(path: file.path)
+        }
+        do { return try JSONDecoder().decode(T.self, from: Data(bytes)) } catch {
             throw .corrupt(path: file.path, reason: "cannot decode as \(T.self): \(error)")
         }
     }

@@ -1,4 +1,5 @@
 import Foundation
+import SafeTensors
 
 extension CheckpointDirectory {
     /// Recomputes every file's SHA-256 for `step` and compares with
@@ -15,8 +16,7 @@ extension CheckpointDirectory {
         var problems: [CheckpointError] = []
         for (relative, record) in metadata.files.sorted(by: { $0.key < $1.key }) {
             let file = directory.appendingPathComponent(relative)
-            guard let size = try? FileManager.default.attributesOfItem(atPath: file.path)[.size] as? Int,
-                  size == record.bytes else {
+            guard DurableFileSystem.size(of: file) == record.bytes else {
                 problems.append(.missingFile(path: file.path))
                 continue
             }

@@ -30,7 +30,6 @@ public struct CheckpointDirectory: Sendable {
 
     /// Every `step_N` directory, complete or not, sorted by step.
     public func entries() throws(CheckpointError) -> [Entry] {
-        let manager = FileManager.default
         guard DurableFileSystem.exists(url) else { return [] }
         let names = try fileSystem { () throws(FileIOError) in try DurableFileSystem.contentsOfDirectory(url) }
         var result: [Entry] = []
@@ -38,13 +37,19 @@ public struct CheckpointDirectory: Sendable {
             guard let step = StepDirectoryName.step(fromName: name) else { continue }
             let directory = url.appendingPathComponent(name, isDirectory: true)
             let metadataURL = directory.appendingPathComponent(CheckpointMetadata.fileName)
-            guard let data = manager.contents(atPath: metadataURL.path) else {
+            let bytes: [UInt8]?
+            do { bytes = try DurableFileSystem.contentsIfPresent(of: metadataURL) } catch {
+                // One unreadable step is reported on that step, not by failing the whole listing.
+                result.append(Entry(step: step, url: directory, metadata: nil, problem: error.description))
+                continue
+            }
+            guard let bytes else {
                 result.append(Entry(step: step, url: directory, metadata: nil,
                                     problem: "no \(CheckpointMetadata.fileName) (incomplete save)"))
                 continue
             }
             do {
-                let metadata = try CheckpointMetadata.decode(data, path: metadataURL.path)
+                let metadata = try CheckpointMetadata.decode(Data(bytes), path: metadataURL.path)
                 if metadata.step != step {
                     result.append(Entry(step: step, url: directory, metadata: nil,
                                         problem: "\(CheckpointMetadata.fileName) says step \(metadata.step)"))

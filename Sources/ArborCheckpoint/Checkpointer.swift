@@ -33,7 +33,7 @@ public struct Checkpointer: Sendable {
         metadata: [String: String] = [:], time: Date = Date(), force: Bool = false
     ) throws(CheckpointError) -> CheckpointMetadata {
         for name in items.keys { try CheckpointItem.validate(name: name) }
-        if !force, FileManager.default.fileExists(atPath: directory.path) {
+        if !force, DurableFileSystem.exists(directory) {
             throw .alreadyExists(path: directory.path)
         }
         let staging = try StepStaging(finalURL: directory)

@@ -11,9 +11,10 @@ import SafeTensors
 enum StateItemReader {
     static func read(from directory: URL, copy: Bool) throws(CheckpointError) -> State {
         let treeURL = directory.appendingPathComponent(TreeFile.fileName)
-        guard let data = FileManager.default.contents(atPath: treeURL.path) else {
+        guard let bytes = try fileSystem({ () throws(FileIOError) in try DurableFileSystem.contentsIfPresent(of: treeURL) }) else {
             throw .missingFile(path: treeURL.path)
         }
+        let data = Data(bytes)
         let tree: TreeFile
         do { tree = try JSONDecoder().decode(TreeFile.self, from: data) } catch {
             throw .corrupt(path: treeURL.path, reason: "not a valid \(TreeFile.fileName): \(error)")

@@ -89,16 +89,13 @@ final class StepStaging {
     /// subdirectories into `directories` for fsync.
     static func listFiles(in directory: URL, directories: inout [URL]) throws(CheckpointError) -> [String] {
         var result: [String] = []
-        let manager = FileManager.default
         var pending: [(URL, String)] = [(directory, "")]
         while let (current, prefix) = pending.popLast() {
             let names = try fileSystem { () throws(FileIOError) in try DurableFileSystem.contentsOfDirectory(current) }
             for name in names {
                 let child = current.appendingPathComponent(name)
                 let relative = prefix.isEmpty ? name : prefix + "/" + name
-                var isDirectory: ObjCBool = false
-                _ = manager.fileExists(atPath: child.path, isDirectory: &isDirectory)
-                if isDirectory.boolValue {
+                if DurableFileSystem.isDirectory(child) {
                     directories.append(child)
                     pending.append((child, relative))
                 } else {

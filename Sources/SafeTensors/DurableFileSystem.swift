@@ -100,6 +100,11 @@ package enum DurableFileSystem {
         (try? FilePath(url.path).stat(followTargetSymlink: false)) != nil
     }
 
+    /// Whether `url` is a directory (a link is not followed).
+    package static func isDirectory(_ url: URL) -> Bool {
+        (try? FilePath(url.path).stat(followTargetSymlink: false))?.type == .directory
+    }
+
     /// Opens `url` read-only, runs `body` and closes it.
     private static func withDescriptor(
         _ url: URL, options: FileDescriptor.OpenOptions, operation: String,

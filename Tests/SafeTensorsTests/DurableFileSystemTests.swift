@@ -34,6 +34,20 @@ struct DurableFileSystemTests {
         #expect(try DurableFileSystem.contentsOfDirectory(directory.url) == ["plain"])
     }
 
+    @Test("reading: a missing file is nil, an unreadable one an error, never taken as missing")
+    func reading() throws {
+        let directory = try TemporaryDirectory()
+        #expect(try DurableFileSystem.contentsIfPresent(of: directory.file("absent")) == nil)
+        let error = #expect(throws: FileIOError.self) { try DurableFileSystem.contentsIfPresent(of: directory.url) }
+        #expect(error?.operation == "read" && error?.path == directory.url.path)
+        let big = [UInt8]((0..<200_000).map { UInt8(truncatingIfNeeded: $0 &* 31) })
+        try AtomicFile.write(big, to: directory.file("big"))
+        #expect(try DurableFileSystem.contentsIfPresent(of: directory.file("big")) == big)
+        #expect(DurableFileSystem.size(of: directory.file("big")) == big.count)
+        #expect(DurableFileSystem.size(of: directory.file("absent")) == nil)
+        #expect(DurableFileSystem.isDirectory(directory.url) && !DurableFileSystem.isDirectory(directory.file("big")))
+    }
+
     @Test("moving into place swaps out an existing directory and leaves nothing behind")
     func moveIntoPlaceReplaces() throws {
         let directory = try TemporaryDirectory()
