@@ -25,7 +25,7 @@ let package = Package(
             name: "ArborCheckpoint",
             dependencies: ["Arbor", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors"]),
+        .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors", "ArborCheckpoint"]),
         // The CLI's folder and module are `ArborCLI`, not `arbor`: `Arbor` and `arbor`
         // are one path on a case-insensitive disk. The product keeps the name `arbor`.
         .executableTarget(
@@ -53,7 +53,9 @@ let package = Package(
         ),
         .testTarget(name: "ArborTests", dependencies: ["Arbor", "ArborTestSupport"]),
         .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborTestSupport"]),
-        .testTarget(name: "ArborInteropTests", dependencies: ["ArborInterop", "ArborTestSupport"]),
+        .testTarget(
+            name: "ArborInteropTests", dependencies: ["ArborInterop", "ArborCheckpoint", "ArborTestSupport"]
+        ),
         .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborTestSupport"]),
         // Checks on the package as a whole (paths that must stay portable).
         .testTarget(name: "PackageTests"),

@@ -10,7 +10,7 @@ import Testing
     }
 
     @Test func gpt2RulesMapHuggingFaceNamesAndTranspose() throws {
-        let input: [(name: String, tensor: Tensor)] = [
+        let input: StateDict = [
             ("transformer.wte.weight", Self.tensor([8, 4])),
             ("transformer.h.0.ln_1.weight", Self.tensor([4])),
             ("transformer.h.0.attn.c_attn.weight", Self.tensor([4, 12])),
