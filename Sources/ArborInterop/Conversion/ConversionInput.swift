@@ -16,8 +16,6 @@ struct ConversionInput {
     var tensors: StateDict
     /// Non-weight files by name (config.json, tokenizer files…), sorted.
     var files: [(name: String, data: Data)]
-    /// Bytes to read, for the progress bar.
-    var byteCount: Int
     /// Set when SRC is safetensors (a file or a directory).
     var model: SafeTensorsSource?
     /// Set when SRC is an Arbor checkpoint.
@@ -29,7 +27,7 @@ struct ConversionInput {
         if source.kind == .checkpoint {
             let opened = try CheckpointSource.open(url, item: source.item, step: source.step)
             return ConversionInput(url: opened.url, kind: .checkpoint, tensors: opened.tensors, files: opened.files,
-                                   byteCount: opened.checkpoint.metadata.totalBytes, model: nil, checkpoint: opened)
+                                   model: nil, checkpoint: opened)
         }
         let model = try SafeTensorsSource.open(url)
         let tensors = try model.collection.tensors()
@@ -39,11 +37,8 @@ struct ConversionInput {
                 throw ModelConverterError.unreadableFile(file.path, error.localizedDescription)
             }
         }
-        let bytes = model.collection.shardURLs.reduce(0) {
-            $0 + ((try? $1.resourceValues(forKeys: [.fileSizeKey]).fileSize) ?? 0)
-        }
         return ConversionInput(url: model.url, kind: model.isDirectory ? .huggingFaceDirectory : .safetensorsFile,
-                               tensors: tensors, files: files, byteCount: bytes, model: model, checkpoint: nil)
+                               tensors: tensors, files: files, model: model, checkpoint: nil)
     }
 
     /// Where the non-weight file `name` came from, for error messages.

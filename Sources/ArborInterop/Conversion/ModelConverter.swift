@@ -137,24 +137,22 @@ public struct ModelConverter: Sendable {
             throw ModelConverterError.destinationExists(destination.path)
         }
         let src = try ConversionInput.open(source)
-        var done = 0
-        let report = { (bytes: Int) in
-            done += bytes
-            progress?(Progress(completedBytes: done, totalBytes: src.byteCount))
-        }
         var tensors = src.tensors
         if let rules = options.rules { tensors = try rules.apply(tensors, direction: options.reverse ? .inverse : .forward) }
+        // Progress counts the tensors' bytes: while casting (the long part), then all of them once written.
+        let total = tensors.byteCount
+        var done = 0
         let layout = options.layout ?? (src.kind == .checkpoint ? .checkpoint
             : src.kind == .huggingFaceDirectory ? .huggingFace : .singleFile)
         var result: Result
         if options.model == .gpt2 {
             result = try convertThroughGPT2(tensors, from: src, layout: layout)
-            report(src.byteCount)
         } else {
             if let dtype = options.dtype {
-                tensors = try tensors.castingFloatingPoint(to: dtype, afterEach: { report($0.tensor.byteCount) })
-            } else {
-                report(tensors.byteCount)
+                tensors = try tensors.castingFloatingPoint(to: dtype, afterEach: { entry in
+                    done += entry.tensor.byteCount
+                    progress?(Progress(completedBytes: done, totalBytes: total))
+                })
             }
             var files = src.files
             if let dtype = options.dtype {
@@ -170,6 +168,7 @@ public struct ModelConverter: Sendable {
                 result = try writeSafeTensors(tensors, files: files, from: src, layout: layout)
             }
         }
+        progress?(Progress(completedBytes: total, totalBytes: total))
         result.skippedItems = src.checkpoint?.skippedItems ?? []
         return result
     }
