@@ -56,7 +56,7 @@ let package = Package(
         .testTarget(
             name: "ArborInteropTests", dependencies: ["ArborInterop", "ArborCheckpoint", "ArborTestSupport"]
         ),
-        .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborTestSupport"]),
+        .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborInterop", "ArborTestSupport"]),
         // Checks on the package as a whole (paths that must stay portable).
         .testTarget(name: "PackageTests"),
     ],

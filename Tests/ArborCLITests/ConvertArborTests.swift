@@ -1,4 +1,5 @@
 import Arbor
+import ArborInterop
 import ArborCheckpoint
 import ArborTensor
 import ArborTestSupport

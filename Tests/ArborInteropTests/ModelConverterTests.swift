@@ -74,6 +74,23 @@ import Testing
         #expect(throws: ModelConverterError.unknownRules("llama")) { _ = try StateDictRules.named("llama") }
     }
 
+    /// config.json names dtypes as PyTorch does; integers keep their own names
+    /// and a dtype PyTorch lacks is refused rather than written as `float32`.
+    @Test func configDTypeNames() throws {
+        #expect(try HuggingFaceModelDirectory.torchName(.int64) == "int64")
+        #expect(try HuggingFaceModelDirectory.torchName(.bfloat16) == "bfloat16")
+        #expect(throws: HuggingFaceError.self) { try HuggingFaceModelDirectory.torchName(.float6E2M3) }
+        let old = Data(#"{"torch_dtype": "float32", "n_embd": 64}"#.utf8)
+        let updated = try HuggingFaceModelDirectory.config(old, settingDType: .float16, path: "config.json")
+        let object = try JSONSerialization.jsonObject(with: updated) as? [String: Any]
+        #expect(object?["torch_dtype"] as? String == "float16")
+        #expect(object?["dtype"] == nil)
+        #expect(object?["n_embd"] as? Int == 64)
+        #expect(throws: HuggingFaceError.self) {
+            _ = try HuggingFaceModelDirectory.config(Data("[1]".utf8), settingDType: .float16, path: "config.json")
+        }
+    }
+
     /// `model_files` keeps UTF-8 files as text and anything else as base64, and
     /// refuses names that could write outside the destination.
     @Test func storedModelFiles() throws {

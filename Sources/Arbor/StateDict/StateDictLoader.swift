@@ -6,7 +6,7 @@ import Foundation
 ///
 /// ```swift
 /// let target = try Graph.state(model)
-/// let mapped = try StateDictRules.gpt2.apply(fileTensors)
+/// let mapped = try StateDictRules.flax.apply(fileTensors)
 /// let (state, _) = try StateDictLoader(strict: true).load(mapped, into: target, source: "model.safetensors")
 /// try Graph.update(model, state)
 /// ```

@@ -2,6 +2,10 @@ import Arbor
 import Foundation
 
 extension StateDictRules {
+    /// The built-in rule sets by name: `gpt2` (Hugging Face GPT-2, here in
+    /// `ArborInterop`) and `flax` (Flax / Equinox pure dicts, in `Arbor`).
+    public static let builtIn: [String: StateDictRules] = ["gpt2": gpt2, "flax": flax]
+
     /// A built-in rule set by name (`gpt2`, `flax`), or one read from the JSON
     /// file at that path: what `arbor convert --rules` accepts.
     ///

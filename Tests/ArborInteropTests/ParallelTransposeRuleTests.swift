@@ -1,4 +1,5 @@
 import Arbor
+import ArborInterop
 import ArborTensor
 import Foundation
 import Testing
