@@ -134,7 +134,7 @@ public struct HuggingFaceModelDirectory: Sendable {
                 .castingFloatingPoint(to: options.dtype)
         } catch let error as StateDictRuleError { throw .rules(error) } catch let error as GraphError {
             throw .graph(error)
-        } catch { throw .io(path: url.path, reason: "cannot cast to \(options.dtype): \(error)") }
+        } catch { throw .io(path: url.path, reason: "cannot export as \(options.dtype): \(error)") }
         let keys = Dictionary(tensors.names.map { ($0, huggingFaceOrder($0)) }, uniquingKeysWith: { first, _ in first })
         tensors = tensors.sorted { a, b in
             let (ka, kb) = (keys[a.name] ?? [], keys[b.name] ?? [])

@@ -40,7 +40,8 @@ public struct ModelConverter: Sendable {
         case checkpoint
     }
 
-    /// The Arbor models weights can be routed through.
+    /// The Arbor models weights can be routed through. A model's exporter
+    /// writes a directory, so `.singleFile` is written as `.huggingFace` then.
     public enum Model: String, Sendable, CaseIterable {
         /// Arbor's `GPT2`, sized by the source's `config.json`; the tensors
         /// (after the rules) carry Hugging Face GPT-2 names.

@@ -34,11 +34,14 @@ public struct StateDict: Sendable {
 
     /// A dictionary's tensors, ordered by name (a dictionary has no order of its own).
     public init(_ tensors: [String: Tensor]) {
-        self.init()
-        for (name, tensor) in tensors.sorted(by: { $0.key < $1.key }) {
-            positions[ExactName(name)] = entries.count
-            entries.append((name, tensor))
-        }
+        self.init(uniqueEntries: tensors.sorted(by: { $0.key < $1.key }).map { ($0.key, $0.value) })
+    }
+
+    /// Entries already known to have unique names (a subset or reordering of a state dict's).
+    private init(uniqueEntries: [Element]) {
+        entries = uniqueEntries
+        positions = Dictionary(uniqueEntries.enumerated().map { (ExactName($1.name), $0) },
+                               uniquingKeysWith: { first, _ in first })
     }
 
     /// The names in order.
@@ -84,22 +87,12 @@ public struct StateDict: Sendable {
 
     /// The entries for which `isIncluded` is true, in order (still a state dict).
     public func filter(_ isIncluded: (Element) throws -> Bool) rethrows -> StateDict {
-        var result = StateDict()
-        for entry in entries where try isIncluded(entry) {
-            result.positions[ExactName(entry.name)] = result.entries.count
-            result.entries.append(entry)
-        }
-        return result
+        StateDict(uniqueEntries: try entries.filter(isIncluded))
     }
 
     /// The same entries reordered (still a state dict).
     public func sorted(by areInIncreasingOrder: (Element, Element) throws -> Bool) rethrows -> StateDict {
-        var result = StateDict()
-        for entry in try entries.sorted(by: areInIncreasingOrder) {
-            result.positions[ExactName(entry.name)] = result.entries.count
-            result.entries.append(entry)
-        }
-        return result
+        StateDict(uniqueEntries: try entries.sorted(by: areInIncreasingOrder))
     }
 
     /// The same names in the same order with each tensor transformed.

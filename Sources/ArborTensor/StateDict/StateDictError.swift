@@ -12,7 +12,7 @@ public enum StateDictError: Error, Equatable, Sendable, CustomStringConvertible 
         case let .duplicateName(name):
             return "two tensors are named \"\(name)\"; a state dict holds each name once"
         case let .conversionFailed(name, error):
-            return "tensor \"\(name)\": \(error)"
+            return "tensor \"\(name)\": cannot convert: \(error)"
         }
     }
 }
