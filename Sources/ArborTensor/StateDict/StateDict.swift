@@ -17,7 +17,7 @@ public struct StateDict: Sendable {
     /// One entry: a name and its tensor.
     public typealias Element = (name: String, tensor: Tensor)
 
-    private var entries: [Element]
+    private(set) var entries: [Element]
     private var positions: [ExactName: Int]
 
     /// An empty state dict.
@@ -100,43 +100,5 @@ public struct StateDict: Sendable {
         var result = self
         for position in entries.indices { result.entries[position].tensor = try transform(entries[position]) }
         return result
-    }
-}
-
-extension StateDict: RandomAccessCollection {
-    /// The first position.
-    public var startIndex: Int { entries.startIndex }
-    /// One past the last position.
-    public var endIndex: Int { entries.endIndex }
-    /// The entry at `position`.
-    public subscript(position: Int) -> Element { entries[position] }
-}
-
-extension StateDict: ExpressibleByDictionaryLiteral {
-    /// A literal's entries in the order written. Like a `Dictionary` literal,
-    /// a repeated name is a programming error and traps.
-    public init(dictionaryLiteral elements: (String, Tensor)...) {
-        do { try self.init(elements.map { (name: $0.0, tensor: $0.1) }) } catch {
-            preconditionFailure("StateDict literal: \(error)")
-        }
-    }
-}
-
-extension StateDict: ExpressibleByArrayLiteral {
-    /// A literal list of `(name, tensor)` pairs, in order; a repeated name traps
-    /// (use `init(_:)` for pairs that come from data).
-    public init(arrayLiteral elements: Element...) {
-        do { try self.init(elements) } catch {
-            preconditionFailure("StateDict literal: \(error)")
-        }
-    }
-}
-
-extension StateDict: Equatable {
-    /// Same names (byte for byte) with equal tensors, in the same order.
-    public static func == (lhs: StateDict, rhs: StateDict) -> Bool {
-        lhs.count == rhs.count && zip(lhs.entries, rhs.entries).allSatisfy { a, b in
-            ExactName(a.name) == ExactName(b.name) && a.tensor == b.tensor
-        }
     }
 }
