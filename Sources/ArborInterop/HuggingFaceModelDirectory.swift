@@ -100,13 +100,13 @@ public struct HuggingFaceModelDirectory: Sendable {
         public var baseConfig: Data?
         /// Other files to write beside the weights (`generation_config.json`,
         /// tokenizer files), by file name; a `config.json` here is ignored.
-        public var extraFiles: [(name: String, data: Data)]
+        public var extraFiles: [ModelFile]
         /// Replace an existing directory.
         public var force: Bool
 
         /// The defaults: f32, shards of at most 5 GB, a fresh config, no other files, never overwrite.
         public init(dtype: DType = .float32, maxShardSize: Int = 5_000_000_000, baseConfig: Data? = nil,
-                    extraFiles: [(name: String, data: Data)] = [], force: Bool = false) {
+                    extraFiles: [ModelFile] = [], force: Bool = false) {
             self.dtype = dtype
             self.maxShardSize = maxShardSize
             self.baseConfig = baseConfig

@@ -19,7 +19,7 @@ struct CheckpointSource {
     /// the typed path, kind and metadata.
     var leaves: [String: (path: Path, leaf: VariableState)]
     /// Non-weight files stored by an earlier conversion (empty when none).
-    var files: [(name: String, data: Data)]
+    var files: [ModelFile]
     /// Items neither read nor carried over (optimizer state and the like).
     var skippedItems: [String]
 
@@ -66,7 +66,7 @@ struct CheckpointSource {
         }
         let tensors = try StateDict.entries(of: state, options: options)
 
-        var files: [(name: String, data: Data)] = []
+        var files: [ModelFile] = []
         let filesItem = checkpoint.metadata.items[StoredModelFiles.itemName]
         if filesItem?.kind == .json {
             let stored = try checkpoint.json(StoredModelFiles.itemName, as: StoredModelFiles.self)

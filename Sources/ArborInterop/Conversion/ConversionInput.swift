@@ -15,7 +15,7 @@ struct ConversionInput {
     /// The tensors by name, in SRC's order.
     var tensors: StateDict
     /// Non-weight files by name (config.json, tokenizer files…), sorted.
-    var files: [(name: String, data: Data)]
+    var files: [ModelFile]
     /// Set when SRC is safetensors (a file or a directory).
     var model: SafeTensorsSource?
     /// Set when SRC is an Arbor checkpoint.
@@ -31,7 +31,7 @@ struct ConversionInput {
         }
         let model = try SafeTensorsSource.open(url)
         let tensors = try model.collection.tensors()
-        var files: [(name: String, data: Data)] = []
+        var files: [ModelFile] = []
         for file in model.extraFiles {
             do { files.append((file.lastPathComponent, try Data(contentsOf: file))) } catch {
                 throw ModelConverterError.unreadableFile(file.path, error.localizedDescription)

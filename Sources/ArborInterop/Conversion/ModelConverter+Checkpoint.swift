@@ -9,7 +9,7 @@ extension ModelConverter {
     /// with `force`). A checkpoint source's step, metrics and user metadata are
     /// kept, and without rules (`mapped` false) its leaves keep their typed
     /// paths, kinds and metadata.
-    func writeCheckpoint(_ tensors: StateDict, files: [(name: String, data: Data)], from src: ConversionInput,
+    func writeCheckpoint(_ tensors: StateDict, files: [ModelFile], from src: ConversionInput,
                          mapped: Bool) throws -> Result {
         let state = try Self.checkpointState(
             tensors, keeping: mapped ? nil : src.checkpoint?.leaves, destination: destination.path)

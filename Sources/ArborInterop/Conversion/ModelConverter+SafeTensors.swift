@@ -5,7 +5,7 @@ import SafeTensors
 extension ModelConverter {
     /// Writes a safetensors file, or a model directory with `files`, shards and an
     /// index, under a temporary sibling name and renames it into place.
-    func writeSafeTensors(_ tensors: StateDict, files: [(name: String, data: Data)], from src: ConversionInput,
+    func writeSafeTensors(_ tensors: StateDict, files: [ModelFile], from src: ConversionInput,
                           layout: Layout) throws -> Result {
         let metadata = src.model?.collection.metadata ?? ["format": "pt"]
         var written = result(layout, from: src, tensors: tensors)

@@ -30,7 +30,7 @@ public struct StoredModelFiles: Codable, Equatable, Sendable {
     }
 
     /// Stores `contents` (file name → bytes), choosing text or base64 per file.
-    public init(_ contents: [(name: String, data: Data)]) {
+    public init(_ contents: [ModelFile]) {
         var text: [String: String] = [:]
         var binary: [String: String] = [:]
         for (name, data) in contents {
@@ -47,8 +47,8 @@ public struct StoredModelFiles: Codable, Equatable, Sendable {
     /// Every file's name and bytes, sorted by name; `source` names the checkpoint
     /// in errors. Names that could escape the output directory or clash with the
     /// weight files are refused, so a hand-edited item cannot write elsewhere.
-    public func contents(source: String) throws(ModelConverterError) -> [(name: String, data: Data)] {
-        var result: [(name: String, data: Data)] = []
+    public func contents(source: String) throws(ModelConverterError) -> [ModelFile] {
+        var result: [ModelFile] = []
         for (name, text) in files { result.append((name, Data(text.utf8))) }
         for (name, encoded) in binaryFiles ?? [:] {
             guard files[name] == nil else {
