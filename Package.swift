@@ -32,7 +32,7 @@ let package = Package(
             name: "ArborCheckpoint",
             dependencies: ["Arbor", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
         ),
-        .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors"]),
+        .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors", "ArborCheckpoint"]),
         // The CLI's folder and module are `ArborCLI`, not `arbor`: `Arbor` and `arbor`
         // are one path on a case-insensitive disk. The product keeps the name `arbor`.
         .executableTarget(
@@ -60,8 +60,11 @@ let package = Package(
         ),
         .testTarget(name: "ArborTests", dependencies: ["Arbor", "ArborExamples", "ArborTestSupport"]),
         .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborTestSupport"]),
-        .testTarget(name: "ArborInteropTests", dependencies: ["ArborInterop", "ArborExamples", "ArborTestSupport"]),
-        .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborExamples", "ArborTestSupport"]),
+        .testTarget(
+            name: "ArborInteropTests",
+            dependencies: ["ArborInterop", "ArborCheckpoint", "ArborExamples", "ArborTestSupport"]
+        ),
+        .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborInterop", "ArborExamples", "ArborTestSupport"]),
         // Checks on the package as a whole (paths and system calls that must stay portable).
         .testTarget(name: "PackageTests"),
     ],

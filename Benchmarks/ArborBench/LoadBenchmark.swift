@@ -192,11 +192,11 @@ struct LoadBenchmark: ParsableCommand {
             open = try Stopwatch.time { directory = try HuggingFaceModelDirectory(opening: url) }
             var gpt2Config: GPT2Config?
             config = try Stopwatch.time { gpt2Config = try directory!.gpt2Config() }
-            var tensors: [(name: String, tensor: Tensor)] = []
+            var tensors = StateDict()
             views = try Stopwatch.time { tensors = try directory!.tensors() }
-            var mapped: [(name: String, tensor: Tensor)] = []
+            var mapped = StateDict()
             rules = try Stopwatch.time { mapped = try StateDictRules.gpt2.apply(tensors) }
-            tensors = []
+            tensors = StateDict()
             var split: (GraphDef<GPT2>, State)?
             shape = try Stopwatch.time {
                 split = try Graph.split(Graph.evalShape { GPT2(gpt2Config!, key: RandomKey(seed: 0)) })
@@ -205,7 +205,7 @@ struct LoadBenchmark: ParsableCommand {
             loader = try Stopwatch.time {
                 state = try StateDictLoader(strict: true, castFloats: true).load(mapped, into: split!.1, source: name).state
             }
-            mapped = []
+            mapped = StateDict()
             var model: GPT2?
             merge = try Stopwatch.time { model = try Graph.merge(split!.0, state!) }
             state = nil

@@ -53,7 +53,7 @@ struct SafeTensorsBenchmark: ParsableCommand {
             for info in file.tensors { checksum &+= Self.checksum(file.bytes(for: info)) }
         }
 
-        let tiny = (0..<20_000).map { (name: "layers.\($0 / 10).param_\($0 % 10)", tensor: Tensor([1, 2, 3, 4] as [Float])) }
+        let tiny = try StateDict((0..<20_000).map { (name: "layers.\($0 / 10).param_\($0 % 10)", tensor: Tensor([1, 2, 3, 4] as [Float])) })
         let tinyURL = work.appendingPathComponent("arbor_tiny.safetensors")
         let tinySave = try Stopwatch.median(runs: runs) { try SafeTensorsWriter.write(tiny, to: tinyURL) }
         let tinyOpen = try Stopwatch.median(runs: runs) { _ = try SafeTensorsFile(contentsOf: tinyURL) }

@@ -13,8 +13,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
     @Argument(help: "A directory written by CheckpointManager (holding step_NNNNNNNN directories).")
     var directory: String
 
-    @Flag(help: "Print JSON instead of a table.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     struct Row: Codable {
         var step: Int
@@ -39,7 +38,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
                     metrics: entry.metadata?.metrics ?? [:], items: entry.metadata?.items.keys.sorted() ?? [],
                     status: entry.isComplete ? "complete" : "incomplete", problem: entry.problem)
             }
-            if json {
+            if output.json {
                 let encoder = JSONEncoder()
                 encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
                 encoder.dateEncodingStrategy = .iso8601

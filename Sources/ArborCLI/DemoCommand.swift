@@ -90,11 +90,11 @@ struct SafeTensorsDemo {
     }
 
     /// Tensors of every computable dtype, a scalar and a zero-size one.
-    static func makeTensors() throws -> [(name: String, tensor: Tensor)] {
+    static func makeTensors() throws -> StateDict {
         let key = RandomKey(seed: 2026)
         let keys = key.split(4)
         let weight = try Tensor.randomNormal(shape: [64, 128], mean: 0, std: 0.02, key: keys[0], dtype: .float32)
-        return [
+        return try StateDict([
             ("embed.weight", try Tensor.randomNormal(shape: [100, 64], mean: 0, std: 1, key: keys[1], dtype: .float32)),
             ("layers.0.weight", weight),
             ("layers.0.weight_bf16", try weight.converted(to: .bfloat16)),
@@ -106,7 +106,7 @@ struct SafeTensorsDemo {
             ("tokens", Tensor((0..<32).map { UInt8($0 * 7 % 256) }, shape: [4, 8])),
             ("step", Tensor(scalar: Int32(1000))),
             ("empty", Tensor(zeros: [0, 4], dtype: .int16)),
-        ]
+        ])
     }
 }
 

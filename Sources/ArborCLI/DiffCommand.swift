@@ -22,8 +22,7 @@ struct DiffCommand: AsyncParsableCommand {
     @Argument(help: "The other side.")
     var b: String
 
-    @Flag(help: "Print JSON instead of a table.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Flag(help: "List every tensor, not only the ones that differ.")
     var all = false
@@ -39,7 +38,7 @@ struct DiffCommand: AsyncParsableCommand {
             Terminal.error("arbor: \(String(describing: error))")
             throw ExitCode(2)
         }
-        print(json ? try report.jsonText() : report.tableText(all: all))
+        print(output.json ? try report.jsonText() : report.tableText(all: all))
         if !report.identical { throw ExitCode(1) }
     }
 }

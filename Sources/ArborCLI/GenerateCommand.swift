@@ -28,8 +28,7 @@ struct GenerateCommand: AsyncParsableCommand {
     @Option(help: "How many tokens to generate.")
     var maxNewTokens: Int = 8
 
-    @Flag(help: "Print JSON instead of text.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     func run() async throws {
         try await Terminal.failing {
@@ -38,7 +37,7 @@ struct GenerateCommand: AsyncParsableCommand {
             let directory = try HuggingFaceModelDirectory(opening: URL(fileURLWithPath: modelDirectory))
             let (model, _) = try directory.loadGPT2()
             let (generated, lastLogits) = try model.greedy(prompt: prompt, maxNewTokens: maxNewTokens)
-            if json {
+            if output.json {
                 let logits = lastLogits.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",")
                 print("{\"tokens\":[\(generated.map(String.init).joined(separator: ","))],\"last_logits\":[\(logits)]}")
             } else {

@@ -15,8 +15,7 @@ struct InspectCommand: AsyncParsableCommand {
     @Argument(help: "A .safetensors file, an index JSON, or a directory holding either.")
     var path: String
 
-    @Flag(help: "Print JSON instead of a table.")
-    var json = false
+    @OptionGroup var output: OutputOptions
 
     @Flag(help: "Compute the SHA-256 of every tensor's raw bytes.")
     var checksums = false
@@ -24,7 +23,7 @@ struct InspectCommand: AsyncParsableCommand {
     func run() async throws {
         try await Terminal.failing {
             let report = try Inspection.make(url: URL(fileURLWithPath: path), checksums: checksums)
-            print(json ? try report.jsonText() : report.tableText())
+            print(output.json ? try report.jsonText() : report.tableText())
         }
     }
 }

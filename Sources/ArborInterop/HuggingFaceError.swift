@@ -1,4 +1,5 @@
 import Arbor
+import ArborTensor
 import SafeTensors
 
 /// Why a Hugging Face model directory could not be read or written; each case
@@ -22,6 +23,8 @@ public enum HuggingFaceError: Error, Sendable, CustomStringConvertible {
     case graph(GraphError)
     /// The destination exists and `force` was not given.
     case destinationExists(path: String)
+    /// PyTorch has no dtype for this one, so `config.json` cannot name it.
+    case noTorchName(DType)
 
     /// One message a user can act on.
     public var description: String {
@@ -35,6 +38,8 @@ public enum HuggingFaceError: Error, Sendable, CustomStringConvertible {
         case let .load(error): return error.description
         case let .graph(error): return "\(error)"
         case let .destinationExists(path): return "\(path) already exists; pass force (--force) to replace it"
+        case let .noTorchName(dtype):
+            return "\(dtype) has no PyTorch dtype, so config.json cannot name it; use bf16, f16, f32 or f64"
         }
     }
 }

@@ -38,7 +38,7 @@ public struct HuggingFaceModelDirectory: Sendable {
 
     /// The weights as named tensors in file order; f32 tensors are views of
     /// the mapped files, so nothing is copied until a rule or cast needs it.
-    public func tensors() throws(HuggingFaceError) -> [(name: String, tensor: Tensor)] {
+    public func tensors() throws(HuggingFaceError) -> StateDict {
         do { return try weights.tensors() } catch { throw .weights(error) }
     }
 
@@ -64,9 +64,9 @@ public struct HuggingFaceModelDirectory: Sendable {
     /// `loadGPT2` for weights that are not in a directory (a checkpoint, a
     /// converted state dict): `tensors` carry Hugging Face GPT-2 names;
     /// `source` names them in errors.
-    public static func loadGPT2(config: GPT2Config, tensors: [(name: String, tensor: Tensor)], source: String,
+    public static func loadGPT2(config: GPT2Config, tensors: StateDict, source: String,
                                 strict: Bool = true) throws(HuggingFaceError) -> (model: GPT2, report: StateDictLoadReport) {
-        let mapped: [(name: String, tensor: Tensor)]
+        let mapped: StateDict
         do { mapped = try StateDictRules.gpt2.apply(tensors) } catch { throw .rules(error) }
         let loader = StateDictLoader(strict: strict, castFloats: true)
         do {
@@ -100,13 +100,13 @@ public struct HuggingFaceModelDirectory: Sendable {
         public var baseConfig: Data?
         /// Other files to write beside the weights (`generation_config.json`,
         /// tokenizer files), by file name; a `config.json` here is ignored.
-        public var extraFiles: [(name: String, data: Data)]
+        public var extraFiles: [ModelFile]
         /// Replace an existing directory.
         public var force: Bool
 
         /// The defaults: f32, shards of at most 5 GB, a fresh config, no other files, never overwrite.
         public init(dtype: DType = .float32, maxShardSize: Int = 5_000_000_000, baseConfig: Data? = nil,
-                    extraFiles: [(name: String, data: Data)] = [], force: Bool = false) {
+                    extraFiles: [ModelFile] = [], force: Bool = false) {
             self.dtype = dtype
             self.maxShardSize = maxShardSize
             self.baseConfig = baseConfig
@@ -127,28 +127,27 @@ public struct HuggingFaceModelDirectory: Sendable {
     public static func save(_ model: GPT2, to url: URL, options: SaveOptions = SaveOptions())
         throws(HuggingFaceError) -> ShardedWriteResult {
         if FileManager.default.fileExists(atPath: url.path), !options.force { throw .destinationExists(path: url.path) }
-        var tensors: [(name: String, tensor: Tensor)]
+        let configName = try torchName(options.dtype)
+        var tensors: StateDict
         do {
             tensors = try StateDictRules.gpt2.apply(try StateDict.export(model), direction: .inverse)
-            for position in tensors.indices where tensors[position].tensor.dtype != options.dtype
-                && tensors[position].tensor.dtype.isFloatingPoint {
-                tensors[position].tensor = try tensors[position].tensor.converted(to: options.dtype)
-            }
+                .castingFloatingPoint(to: options.dtype)
         } catch let error as StateDictRuleError { throw .rules(error) } catch let error as GraphError {
             throw .graph(error)
-        } catch { throw .io(path: url.path, reason: "cannot cast to \(options.dtype): \(error)") }
-        tensors = tensors.map { (key: huggingFaceOrder($0.name), entry: $0) }
-            .sorted { $0.key == $1.key ? $0.entry.name < $1.entry.name : $0.key.lexicographicallyPrecedes($1.key) }
-            .map(\.entry)
+        } catch { throw .io(path: url.path, reason: "cannot export as \(options.dtype): \(error)") }
+        let keys = Dictionary(tensors.names.map { ($0, huggingFaceOrder($0)) }, uniquingKeysWith: { first, _ in first })
+        tensors = tensors.sorted { a, b in
+            let (ka, kb) = (keys[a.name] ?? [], keys[b.name] ?? [])
+            return ka == kb ? a.name < b.name : ka.lexicographicallyPrecedes(kb)
+        }
 
         let result: ShardedWriteResult
         do {
             result = try AtomicDirectory.write(to: url, replacing: options.force) { staging in
-                let config = model.config.huggingFaceConfig(dtype: torchName(options.dtype), base: options.baseConfig)
+                let config = model.config.huggingFaceConfig(dtype: configName, base: options.baseConfig)
                 try AtomicFile.write([UInt8](config), to: staging.appendingPathComponent("config.json"))
                 for file in options.extraFiles where file.name != "config.json" {
-                    guard !file.name.contains("/"), !file.name.hasPrefix("."), !file.name.hasSuffix(".safetensors"),
-                          !file.name.hasSuffix(".safetensors.index.json") else {
+                    guard StoredModelFiles.isPlainFileName(file.name) else {
                         throw HuggingFaceError.io(path: file.name, reason: "not a plain non-weight file name")
                     }
                     try AtomicFile.write([UInt8](file.data), to: staging.appendingPathComponent(file.name))
@@ -183,16 +182,6 @@ public struct HuggingFaceModelDirectory: Sendable {
             return [2, layer, rank, parameter]
         case "ln_f": return [3, 0, 0, parameter]
         default: return [4, 0, 0, parameter]
-        }
-    }
-
-    /// The name `config.json` uses for a dtype (`torch.bfloat16` → `"bfloat16"`).
-    public static func torchName(_ dtype: DType) -> String {
-        switch dtype {
-        case .bfloat16: return "bfloat16"
-        case .float16: return "float16"
-        case .float64: return "float64"
-        default: return "float32"
         }
     }
 }

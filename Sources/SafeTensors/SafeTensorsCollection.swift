@@ -141,10 +141,10 @@ public final class SafeTensorsCollection: @unchecked Sendable {
 
     /// Every tensor in `names` order, each zero-copy from its shard: what a
     /// converter or a model loader walks.
-    public func tensors() throws(SafeTensorsError) -> [(name: String, tensor: Tensor)] {
-        var result: [(name: String, tensor: Tensor)] = []
-        result.reserveCapacity(names.count)
-        for name in names { result.append((name, try tensor(named: name))) }
+    public func tensors() throws(SafeTensorsError) -> StateDict {
+        // The index and headers hold each name once, so every name is new here.
+        var result = StateDict()
+        for name in names { result[name] = try tensor(named: name) }
         return result
     }
 

@@ -32,8 +32,8 @@ public enum SafeTensorsWriter {
                   to: url, durable: durable)
     }
 
-    /// Writes named tensors given as pairs (for callers that keep their own order).
-    public static func write(_ tensors: [(name: String, tensor: Tensor)], metadata: [String: String]? = nil,
+    /// Writes a state dict to `url`.
+    public static func write(_ tensors: StateDict, metadata: [String: String]? = nil,
                              to url: URL, durable: Bool = true) throws(SafeTensorsError) {
         try write(entries: tensors.map { SafeTensorsEntry(name: $0.name, tensor: $0.tensor) }, metadata: metadata,
                   to: url, durable: durable)

@@ -1,3 +1,4 @@
+import ArborTensor
 import Foundation
 
 /// The contents of a Hugging Face `*.safetensors.index.json`: which shard file

@@ -32,11 +32,11 @@ extension SafeTensorsWriter {
     /// written last, so a reader never sees an index without its shards.
     ///
     /// ```swift
-    /// try SafeTensorsWriter.writeSharded(pairs, to: dir, maxShardSize: try ShardSize.parse("2GB"))
+    /// try SafeTensorsWriter.writeSharded(stateDict, to: dir, maxShardSize: try ShardSize.parse("2GB"))
     /// ```
     @discardableResult
     public static func writeSharded(
-        _ tensors: [(name: String, tensor: Tensor)], to directory: URL, maxShardSize: Int,
+        _ tensors: StateDict, to directory: URL, maxShardSize: Int,
         baseName: String = "model", metadata: [String: String] = ["format": "pt"]
     ) throws(SafeTensorsError) -> ShardedWriteResult {
         try writeSharded(entries: tensors.map { SafeTensorsEntry(name: $0.name, tensor: $0.tensor) }, to: directory,

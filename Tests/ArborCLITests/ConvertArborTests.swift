@@ -1,4 +1,5 @@
 import Arbor
+import ArborInterop
 import ArborCheckpoint
 import ArborTensor
 import ArborTestSupport
@@ -303,7 +304,21 @@ import Testing
         let checkpointURL = temp.file("ckpt")
         try convert([single.path, checkpointURL.path, "--to", "arbor"])
 
-        #expect(try refused([single.path, temp.file("x").path, "--to", "onnx"]).contains("--to onnx: use hf"))
+        // Enum options: the parser lists the choices and refuses anything else.
+        let onnx = try ArborExecutable.run(["convert", single.path, temp.file("x").path, "--to", "onnx"])
+        #expect(onnx.status == 64)
+        #expect(onnx.stderr.contains("The value 'onnx' is invalid for '--to <to>'. Please provide one of 'hf' and 'arbor'."),
+                "\(onnx.stderr)")
+        let int8 = try ArborExecutable.run(["convert", single.path, temp.file("x").path, "--dtype", "int8"])
+        #expect(int8.status == 64)
+        #expect(int8.stderr.contains("Please provide one of 'bf16', 'f16', 'f32' or 'f64'."), "\(int8.stderr)")
+        let reverse = try ArborExecutable.run(["convert", single.path, temp.file("x").path, "--reverse"])
+        #expect(reverse.status == 64)
+        #expect(reverse.stderr.contains("--reverse applies --rules in the export direction; give --rules"), "\(reverse.stderr)")
+        // Other spellings of an allowed dtype are read by DType(parsing:).
+        try convert([single.path, temp.file("bf").path, "--dtype", "torch.bfloat16", "--to", "HF"])
+        #expect(try SafeTensorsFile(contentsOf: temp.file("bf").appendingPathComponent("model.safetensors")).tensors
+            .allSatisfy { $0.dtype == .bfloat16 })
         #expect(try refused([single.path, temp.file("x").path, "--item", "model"])
             .contains("--item: \(single.path) is not an Arbor checkpoint"))
         #expect(try refused([checkpointURL.path, temp.file("x").path, "--step", "3"])
@@ -346,6 +361,6 @@ import Testing
         try SafeTensorsWriter.write([(name: "a", tensor: Tensor([Float(1)])), (name: "a.b", tensor: Tensor([Float(2)]))], to: tree)
         #expect(try refused([tree.path, temp.file("x").path, "--to", "arbor"]).contains("the tensor names do not form a tree"))
         #expect(try FileManager.default.contentsOfDirectory(atPath: temp.url.path).sorted()
-            == ["ckpt", "clash", "damaged", "escape", "odd.safetensors", "tree.safetensors"])
+            == ["bf", "ckpt", "clash", "damaged", "escape", "odd.safetensors", "tree.safetensors"])
     }
 }

@@ -1,5 +1,6 @@
 import Arbor
 import ArborExamples
+import ArborInterop
 import ArborTensor
 import ArborTestSupport
 import Foundation
@@ -107,7 +108,7 @@ import Testing
     /// own `GPT2` layer (shape-only, via `evalShape`), with a clean strict load.
     @Test func gpt2RulesFitTheArborGPT2Layer() throws {
         let source = try SafeTensorsCollection.open(Fixtures.url("gpt2/sharded"))
-        let tensors = try source.names.map { (name: $0, tensor: try source.tensor(named: $0)) }
+        let tensors = try source.tensors()
         let mapped = try StateDictRules.gpt2.apply(tensors)
         let target = try Graph.state(Graph.evalShape { GPT2(.tiny, key: RandomKey(seed: 0)) })
         let (state, report) = try StateDictLoader(strict: true).load(mapped, into: target, source: "gpt2/sharded")

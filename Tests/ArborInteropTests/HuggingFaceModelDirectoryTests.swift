@@ -125,7 +125,7 @@ import Testing
 
     /// A copy of the single fixture with `edit` applied to its tensors.
     static func editedCopy(_ temp: TemporaryDirectory, config: String? = nil,
-                           _ edit: (inout [(name: String, tensor: Tensor)]) -> Void) throws -> URL {
+                           _ edit: (inout StateDict) -> Void) throws -> URL {
         let directory = temp.file("edited")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         let source = try HuggingFaceModelDirectory(opening: Fixtures.url("gpt2/single"))
@@ -139,12 +139,11 @@ import Testing
     @Test func strictLoadListsEveryProblemWithSuggestions() throws {
         let temp = try TemporaryDirectory()
         let directory = try Self.editedCopy(temp) { tensors in
-            tensors.removeAll { $0.name == "transformer.h.1.ln_2.bias" }
-            if let position = tensors.firstIndex(where: { $0.name == "transformer.h.0.ln_1.weight" }) {
-                tensors[position].name = "transformer.h.0.ln_1.wieght"
-            }
-            if let position = tensors.firstIndex(where: { $0.name == "transformer.wpe.weight" }) {
-                tensors[position].tensor = Tensor(zeros: [32, 64])
+            tensors["transformer.h.1.ln_2.bias"] = nil
+            tensors["transformer.h.0.ln_1.wieght"] = tensors["transformer.h.0.ln_1.weight"]
+            tensors["transformer.h.0.ln_1.weight"] = nil
+            if tensors["transformer.wpe.weight"] != nil {
+                tensors["transformer.wpe.weight"] = Tensor(zeros: [32, 64])
             }
         }
         do {
@@ -171,8 +170,8 @@ import Testing
     @Test func lenientLoadReportsAndKeepsInitialValues() throws {
         let temp = try TemporaryDirectory()
         let directory = try Self.editedCopy(temp) { tensors in
-            tensors.removeAll { $0.name == "transformer.ln_f.bias" }
-            tensors.append(("transformer.extra", Tensor(zeros: [2])))
+            tensors["transformer.ln_f.bias"] = nil
+            tensors["transformer.extra"] = Tensor(zeros: [2])
         }
         let (model, report) = try HuggingFaceModelDirectory(opening: directory).loadGPT2(strict: false)
         #expect(report.missing == ["ln_f.bias"])

@@ -18,7 +18,7 @@ import Testing
     static func ones(_ shape: [Int], _ dtype: DType = .float32) throws -> Tensor { try Tensor.ones(shape, dtype: dtype) }
 
     @Test func cleanLoadReplacesValuesAndCastsFloats() throws {
-        let dict: [(name: String, tensor: Tensor)] = [
+        let dict: StateDict = [
             ("blocks.0.ln1.weight", try Self.ones([4])), ("blocks.0.ln1.bias", try Self.ones([4], .bfloat16)),
             ("wte.weight", try Self.ones([8, 4])), ("bn.mean", try Self.ones([4])),
         ]
@@ -28,7 +28,7 @@ import Testing
     }
 
     @Test func strictErrorListsEverythingWithNearMiss() throws {
-        let dict: [(name: String, tensor: Tensor)] = [
+        let dict: StateDict = [
             ("blocks.0.ln1.wieght", try Self.ones([4])), ("blocks.0.ln1.bias", try Self.ones([4])),
             ("wte.weight", try Self.ones([8, 5])), ("extra", try Self.ones([1])),
         ]
@@ -66,7 +66,7 @@ import Testing
     @Test func dtypeMismatchWithoutCastIsReported() throws {
         let loader = StateDictLoader(strict: true, castFloats: false, ignored: ["bn.mean", "blocks.0.ln1.weight", "blocks.0.ln1.bias"])
         let target = try Self.target()
-        let dict = [(name: "wte.weight", tensor: try Self.ones([8, 4], .float16))]
+        let dict: StateDict = ["wte.weight": try Self.ones([8, 4], .float16)]
         do throws(StateDictLoadError) {
             _ = try loader.load(dict, into: target)
             Issue.record("expected an error")

@@ -16,7 +16,7 @@ struct SafeTensorsWriterTests {
     func byteIdentical(_ sidecar: Sidecar) throws {
         let source = try SafeTensorsFile(contentsOf: sidecar.url)
         // Feed the tensors in reverse file order so the writer must sort them itself.
-        let pairs = try source.tensors.reversed().map { (name: $0.name, tensor: try source.tensor(for: $0)) }
+        let pairs = try StateDict(source.tensors.reversed().map { (name: $0.name, tensor: try source.tensor(for: $0)) })
         let directory = try TemporaryDirectory()
         let output = directory.file("out.safetensors")
         try SafeTensorsWriter.write(pairs, metadata: sidecar.metadata, to: output)

@@ -7,11 +7,13 @@ import Testing
 @Suite("Hugging Face sharded layout")
 struct ShardedSafeTensorsTests {
     /// Ten tensors of 400, 800, ... bytes in a model-like order.
-    static func model() -> [(name: String, tensor: Tensor)] {
-        (0..<10).map { index in
+    static func model() -> StateDict {
+        var dict = StateDict()
+        for index in 0..<10 {
             let count = 100 * (index % 3 + 1)
-            return (name: "layers.\(index).weight", tensor: Tensor((0..<count).map { Float($0 + index) }))
+            dict["layers.\(index).weight"] = Tensor((0..<count).map { Float($0 + index) })
         }
+        return dict
     }
 
     private func files(in directory: TemporaryDirectory) throws -> [String] {

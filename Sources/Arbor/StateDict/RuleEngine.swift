@@ -20,31 +20,30 @@ struct RuleEngine {
         regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
     }
 
-    /// `BF16` or `bfloat16` (and the short `bf16`, `f16`, `f32`, `f64`).
-    static func dtype(named name: String) -> DType? {
-        if let dtype = DType(safetensorsName: name.uppercased()) { return dtype }
-        if let dtype = DType(rawValue: name) { return dtype }
-        switch name.lowercased() {
-        case "bf16": return .bfloat16
-        case "f16", "fp16", "half": return .float16
-        case "f32", "fp32", "float": return .float32
-        case "f64", "fp64", "double": return .float64
-        default: return nil
+    /// `pairs` as a state dict; a name produced twice is this rule set's error.
+    func stateDict(_ pairs: [StateDict.Element]) throws(StateDictRuleError) -> StateDict {
+        do { return try StateDict(pairs) } catch { throw ruleError(error) }
+    }
+
+    /// A state-dict error as this rule's error.
+    func ruleError(_ error: StateDictError) -> StateDictRuleError {
+        switch error {
+        case let .duplicateName(name): .duplicateName(ruleSet: ruleSet, tensor: name)
+        case let .conversionFailed(name, reason):
+            .conversionFailed(ruleSet: ruleSet, rule: index, tensor: name, reason: String(describing: reason))
         }
     }
 
-    func rename(_ tensors: [(name: String, tensor: Tensor)], match: String, to template: String)
-        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+    func rename(_ tensors: StateDict, match: String, to template: String) throws(StateDictRuleError) -> StateDict {
         let regex = try regex(match)
-        return tensors.map { entry in
+        return try stateDict(tensors.map { entry in
             guard applies(to: entry.tensor) else { return entry }
             let range = NSRange(entry.name.startIndex..., in: entry.name)
             return (regex.stringByReplacingMatches(in: entry.name, range: range, withTemplate: template), entry.tensor)
-        }
+        })
     }
 
-    func transpose(_ tensors: [(name: String, tensor: Tensor)], match: String)
-        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+    func transpose(_ tensors: StateDict, match: String) throws(StateDictRuleError) -> StateDict {
         let regex = try regex(match)
         var result = tensors
         var positions: [Int] = []
@@ -57,7 +56,7 @@ struct RuleEngine {
             positions.append(position)
         }
         let transposed = RuleEngine.transposeAll(positions.map { result[$0].tensor })
-        for (position, tensor) in zip(positions, transposed) { result[position].tensor = tensor }
+        for (position, tensor) in zip(positions, transposed) { result.setTensor(tensor, at: position) }
         return result
     }
 
@@ -109,26 +108,19 @@ struct RuleEngine {
         }
     }
 
-    func cast(_ tensors: [(name: String, tensor: Tensor)], match: String, dtype: String)
-        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+    func cast(_ tensors: StateDict, match: String, dtype: String) throws(StateDictRuleError) -> StateDict {
         let regex = try regex(match)
-        guard let target = RuleEngine.dtype(named: dtype) else {
+        guard let target = DType(parsing: dtype) else {
             throw .unknownDType(ruleSet: ruleSet, rule: index, dtype: dtype)
         }
-        var result = tensors
-        for position in result.indices where applies(to: result[position].tensor)
-            && RuleEngine.matches(regex, result[position].name) && result[position].tensor.dtype.isFloatingPoint && result[position].tensor.dtype != target {
-            do { result[position].tensor = try result[position].tensor.converted(to: target) } catch {
-                throw .conversionFailed(ruleSet: ruleSet, rule: index, tensor: result[position].name,
-                                        reason: String(describing: error))
-            }
-        }
-        return result
+        do {
+            return try tensors.castingFloatingPoint(
+                to: target, where: { applies(to: $0.tensor) && RuleEngine.matches(regex, $0.name) })
+        } catch { throw ruleError(error) }
     }
 
-    func split(_ tensors: [(name: String, tensor: Tensor)], suffix: String, into parts: [String], axis: Int)
-        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
-        var result: [(name: String, tensor: Tensor)] = []
+    func split(_ tensors: StateDict, suffix: String, into parts: [String], axis: Int) throws(StateDictRuleError) -> StateDict {
+        var result: [StateDict.Element] = []
         for entry in tensors {
             guard entry.name.hasSuffix(suffix), !parts.isEmpty else { result.append(entry); continue }
             let base = String(entry.name.dropLast(suffix.count))
@@ -142,22 +134,19 @@ struct RuleEngine {
                 result.append((base + part, slice))
             }
         }
-        return result
+        return try stateDict(result)
     }
 
-    func fuse(_ tensors: [(name: String, tensor: Tensor)], parts: [String], to whole: String, axis: Int)
-        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+    func fuse(_ tensors: StateDict, parts: [String], to whole: String, axis: Int) throws(StateDictRuleError) -> StateDict {
         guard let first = parts.first else { return tensors }
-        var byName: [String: Tensor] = [:]
-        for entry in tensors { byName[entry.name] = entry.tensor }
         var consumed = Set<String>()
-        var result: [(name: String, tensor: Tensor)] = []
+        var result: [StateDict.Element] = []
         for entry in tensors where !consumed.contains(entry.name) {
             guard entry.name.hasSuffix(first) else { result.append(entry); continue }
             let base = String(entry.name.dropLast(first.count))
             var pieces: [Tensor] = []
             for part in parts {
-                guard let piece = byName[base + part] else {
+                guard let piece = tensors[base + part] else {
                     throw .missingFusePart(ruleSet: ruleSet, rule: index, tensor: base + whole, part: base + part)
                 }
                 pieces.append(piece)
@@ -165,7 +154,7 @@ struct RuleEngine {
             }
             result.append((base + whole, try concatenate(pieces, axis: axis, name: base + whole)))
         }
-        return result
+        return try stateDict(result)
     }
 
     /// Rows `start..<start+count` of `tensor` along `axis`, as a new tensor.

@@ -6,7 +6,7 @@ import Foundation
 ///
 /// ```swift
 /// let target = try Graph.state(model)
-/// let mapped = try StateDictRules.gpt2.apply(fileTensors)
+/// let mapped = try StateDictRules.flax.apply(fileTensors)
 /// let (state, _) = try StateDictLoader(strict: true).load(mapped, into: target, source: "model.safetensors")
 /// try Graph.update(model, state)
 /// ```
@@ -30,10 +30,8 @@ public struct StateDictLoader: Sendable {
 
     /// Returns `target` with every matching leaf replaced by the dict's tensor,
     /// and the report. Lenient loading keeps the target's value for missing keys.
-    public func load(_ tensors: [(name: String, tensor: Tensor)], into target: State, source: String = "")
+    public func load(_ tensors: StateDict, into target: State, source: String = "")
         throws(StateDictLoadError) -> (state: State, report: StateDictLoadReport) {
-        var byName: [String: Tensor] = [:]
-        for entry in tensors { byName[entry.name] = entry.tensor }
         var report = StateDictLoadReport()
         var leaves = target.leaves
         var known = Set<String>()
@@ -41,7 +39,7 @@ public struct StateDictLoader: Sendable {
             let name = path.dotted
             known.insert(name)
             let expected = leaves[position].value
-            guard let tensor = byName[name] else {
+            guard let tensor = tensors[name] else {
                 if !ignored.contains(name) { report.missing.append(name) }
                 continue
             }

@@ -14,7 +14,7 @@ import Foundation
 /// | `split` | `match` (a literal name suffix), `into` (suffixes), `axis` | one tensor into equal parts | fuses the parts |
 /// | `fuse` | `parts` (literal suffixes), `to` (suffix), `axis` | concatenates the parts | splits |
 /// | `drop` | `match` | removes matches | nothing |
-/// | `cast` | `match`, `dtype` (`BF16`, `F16`, `F32`…) | converts floats | nothing |
+/// | `cast` | `match`, `dtype` (any `DType(parsing:)` name: `BF16`, `bf16`, `bfloat16`…) | converts floats | nothing |
 public struct StateDictRule: Codable, Sendable, Equatable {
     /// What the rule does: `stripPrefix`, `addPrefix`, `rename`, `transpose`,
     /// `split`, `fuse`, `drop` or `cast`.
@@ -35,7 +35,7 @@ public struct StateDictRule: Codable, Sendable, Equatable {
     public var parts: [String]?
     /// `split` / `fuse`: the axis.
     public var axis: Int?
-    /// `cast`: the safetensors dtype name (`BF16`) or Arbor's (`bfloat16`).
+    /// `cast`: a dtype name `DType(parsing:)` reads (`BF16`, `bf16`, `bfloat16`, `torch.bfloat16`).
     public var dtype: String?
     /// `rename`, `transpose`, `drop`, `cast`: apply only to tensors of this rank
     /// (tells a Linear `weight` from a norm `weight` when names alone cannot).
@@ -99,7 +99,7 @@ public struct StateDictRule: Codable, Sendable, Equatable {
         case "fuse": try need(parts, "parts"); try need(to, "to"); try need(axis, "axis")
         case "cast":
             try need(match, "match"); try need(dtype, "dtype")
-            if RuleEngine.dtype(named: dtype ?? "") == nil {
+            if DType(parsing: dtype ?? "") == nil {
                 throw .unknownDType(ruleSet: ruleSet, rule: index, dtype: dtype ?? "")
             }
         default:
@@ -111,15 +111,16 @@ public struct StateDictRule: Codable, Sendable, Equatable {
         }
     }
 
-    func apply(to tensors: [(name: String, tensor: Tensor)], inverse: Bool, ruleSet: String, index: Int)
-        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+    func apply(to tensors: StateDict, inverse: Bool, ruleSet: String, index: Int) throws(StateDictRuleError) -> StateDict {
         let engine = RuleEngine(ruleSet: ruleSet, index: index, rank: rank)
         switch (op, inverse) {
         case ("stripPrefix", false), ("addPrefix", true):
             let prefix = self.prefix ?? ""
-            return tensors.map { ($0.name.hasPrefix(prefix) ? String($0.name.dropFirst(prefix.count)) : $0.name, $0.tensor) }
+            return try engine.stateDict(tensors.map {
+                ($0.name.hasPrefix(prefix) ? String($0.name.dropFirst(prefix.count)) : $0.name, $0.tensor)
+            })
         case ("addPrefix", false), ("stripPrefix", true):
-            return tensors.map { ((prefix ?? "") + $0.name, $0.tensor) }
+            return try engine.stateDict(tensors.map { ((prefix ?? "") + $0.name, $0.tensor) })
         case ("rename", false):
             return try engine.rename(tensors, match: match ?? "", to: to ?? "")
         case ("rename", true):

@@ -64,8 +64,7 @@ public struct StateDictRules: Codable, Sendable, Equatable {
     /// Maps named tensors through the rules. The output keeps the input order
     /// (a split puts its parts where the tensor was; a fuse puts the result
     /// where its first part was).
-    public func apply(_ tensors: [(name: String, tensor: Tensor)], direction: Direction = .forward)
-        throws(StateDictRuleError) -> [(name: String, tensor: Tensor)] {
+    public func apply(_ tensors: StateDict, direction: Direction = .forward) throws(StateDictRuleError) -> StateDict {
         let tiedNames = Set(tied.map(\.name))
         var current = tensors.filter { !tiedNames.contains($0.name) }
         switch direction {
@@ -78,10 +77,6 @@ public struct StateDictRules: Codable, Sendable, Equatable {
                 current = try rule.apply(to: current, inverse: true, ruleSet: name, index: index)
             }
             current = current.filter { !tiedNames.contains($0.name) }
-        }
-        var seen = Set<String>()
-        for (tensorName, _) in current where !seen.insert(tensorName).inserted {
-            throw .duplicateName(ruleSet: name, tensor: tensorName)
         }
         return current
     }

@@ -14,12 +14,12 @@ struct CheckpointSource {
     var item: String
     /// The item's tensors under dotted names, as `StateDict.entries(of:)` lists
     /// them: buffers included, caches and RNG state left out.
-    var tensors: [(name: String, tensor: Tensor)]
+    var tensors: StateDict
     /// Each listed leaf by dotted name, so a conversion without rules can keep
     /// the typed path, kind and metadata.
     var leaves: [String: (path: Path, leaf: VariableState)]
     /// Non-weight files stored by an earlier conversion (empty when none).
-    var files: [(name: String, data: Data)]
+    var files: [ModelFile]
     /// Items neither read nor carried over (optimizer state and the like).
     var skippedItems: [String]
 
@@ -47,25 +47,26 @@ struct CheckpointSource {
                 stepURL = try run.completeEntry(step: latest).url
             }
         } else if step != nil {
-            throw ConvertError.optionNotApplicable(
+            throw ModelConverterError.optionNotApplicable(
                 option: "--step", reason: "\(url.path) is one checkpoint, not a run directory of step_N directories")
         }
         let checkpoint = try Checkpointer().open(stepURL, verify: true)
         let name = try chooseItem(in: checkpoint, given: item)
         let state = try checkpoint.state(name)
 
-        let tensors = StateDict.entries(of: state)
-        let wanted = Set(tensors.map(\.name))
+        // Name clashes first, with both typed paths: then `entries(of:)` cannot fail on one.
+        let options = StateDict.Options()
         var leaves: [String: (path: Path, leaf: VariableState)] = [:]
-        for (path, leaf) in state.flat where wanted.contains(path.dotted) {
+        for (path, leaf) in state.flat where options.lists(leaf.kind) {
             if let first = leaves[path.dotted] {
-                throw ConvertError.duplicateName(path: stepURL.path, name: path.dotted,
+                throw ModelConverterError.duplicateName(path: stepURL.path, name: path.dotted,
                                                  first: typed(first.path), second: typed(path))
             }
             leaves[path.dotted] = (path, leaf)
         }
+        let tensors = try StateDict.entries(of: state, options: options)
 
-        var files: [(name: String, data: Data)] = []
+        var files: [ModelFile] = []
         let filesItem = checkpoint.metadata.items[StoredModelFiles.itemName]
         if filesItem?.kind == .json {
             let stored = try checkpoint.json(StoredModelFiles.itemName, as: StoredModelFiles.self)
@@ -82,8 +83,8 @@ struct CheckpointSource {
         let stateItems = checkpoint.itemNames.filter { checkpoint.metadata.items[$0]?.kind == .state }
         if stateItems.contains("model") { return "model" }
         if stateItems.count == 1 { return stateItems[0] }
-        if stateItems.isEmpty { throw ConvertError.noStateItem(path: checkpoint.url.path, items: checkpoint.itemNames) }
-        throw ConvertError.ambiguousItem(path: checkpoint.url.path, items: stateItems)
+        if stateItems.isEmpty { throw ModelConverterError.noStateItem(path: checkpoint.url.path, items: checkpoint.itemNames) }
+        throw ModelConverterError.ambiguousItem(path: checkpoint.url.path, items: stateItems)
     }
 
     /// A path with its key types visible, as `tree.json` writes it: `["x", 0]` vs `["x", "0"]`.

@@ -3,7 +3,7 @@ import Foundation
 
 /// PyTorch-style state dicts of Arbor models: dotted names (`blocks.0.ln1.weight`,
 /// list indices as parts) for export as safetensors.
-public enum StateDict {
+extension StateDict {
     /// What `export` lists.
     public struct Options: Sendable {
         /// List non-`Param` variables (BatchStat running statistics and the
@@ -22,17 +22,23 @@ public enum StateDict {
             self.tiedUnderEveryName = tiedUnderEveryName
             self.excludedKinds = excludedKinds
         }
+
+        /// Whether a variable of `kind` is listed.
+        public func lists(_ kind: VariableKind) -> Bool {
+            !excludedKinds.contains(kind) && (includeBuffers || kind == .param)
+        }
     }
 
     /// The model's state dict in PyTorch's order: at each module its own
     /// params, then its buffers, then its children (children in key order,
     /// indices numerically — Arbor's traversal order, not declaration order).
-    public static func export(_ model: some Module, options: Options = Options())
-        throws(GraphError) -> [(name: String, tensor: Tensor)] {
+    ///
+    /// Throws `GraphError` when the model cannot be split, and
+    /// `StateDictError.duplicateName` when two paths have one dotted name
+    /// (`["x", 0]` and `["x", "0"]`).
+    public static func export(_ model: some Module, options: Options = Options()) throws -> StateDict {
         let (graphDef, state) = try Graph.split(model)
-        var entries: [(path: Path, leaf: VariableState)] = state.flat.filter { entry in
-            !options.excludedKinds.contains(entry.leaf.kind) && (options.includeBuffers || entry.leaf.kind == .param)
-        }
+        var entries: [(path: Path, leaf: VariableState)] = state.flat.filter { options.lists($0.leaf.kind) }
         if options.tiedUnderEveryName {
             var aliases: [(path: Path, leaf: VariableState)] = []
             for (alias, original) in graphDef.sharedPaths {
@@ -42,15 +48,14 @@ public enum StateDict {
             }
             entries += aliases
         }
-        return ordered(entries).map { ($0.path.dotted, $0.leaf.value) }
+        return try StateDict(ordered(entries).map { ($0.path.dotted, $0.leaf.value) })
     }
 
-    /// Dotted names and tensors of a `State` in the same order as `export`.
-    public static func entries(of state: State, options: Options = Options()) -> [(name: String, tensor: Tensor)] {
-        let entries = state.flat.filter { entry in
-            !options.excludedKinds.contains(entry.leaf.kind) && (options.includeBuffers || entry.leaf.kind == .param)
-        }
-        return ordered(entries).map { ($0.path.dotted, $0.leaf.value) }
+    /// Dotted names and tensors of a `State` in the same order as `export`;
+    /// two paths with one dotted name throw `.duplicateName`.
+    public static func entries(of state: State, options: Options = Options()) throws(StateDictError) -> StateDict {
+        let entries = state.flat.filter { options.lists($0.leaf.kind) }
+        return try StateDict(ordered(entries).map { ($0.path.dotted, $0.leaf.value) })
     }
 
     /// Params before buffers before children, at every level.

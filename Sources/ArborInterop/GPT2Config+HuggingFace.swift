@@ -1,3 +1,4 @@
+import Arbor
 import Foundation
 
 extension GPT2Config {

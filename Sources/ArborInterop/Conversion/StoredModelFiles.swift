@@ -8,14 +8,21 @@ import Foundation
 /// `{"files": {"config.json": "<text>"}, "binary_files": {"x.model": "<base64>"}}`.
 /// UTF-8 files are kept verbatim as strings (readable, and written back byte for
 /// byte); anything else is base64 under `binary_files`, which is omitted when empty.
-struct StoredModelFiles: Codable, Equatable {
+/// docs/checkpoint-format.md describes the format; `ModelConverter` writes and reads it.
+///
+/// ```swift
+/// let stored = StoredModelFiles([(name: "config.json", data: configData)])
+/// try Checkpointer().save(["model": .state(state), StoredModelFiles.itemName: .json(encoding: stored)], to: url)
+/// let files = try checkpoint.json(StoredModelFiles.itemName, as: StoredModelFiles.self).contents(source: url.path)
+/// ```
+public struct StoredModelFiles: Codable, Equatable, Sendable {
     /// The checkpoint item that holds them.
-    static let itemName = "model_files"
+    public static let itemName = "model_files"
 
     /// UTF-8 text files by file name.
-    var files: [String: String]
+    public var files: [String: String]
     /// Other files by file name, base64-encoded.
-    var binaryFiles: [String: String]?
+    public var binaryFiles: [String: String]?
 
     enum CodingKeys: String, CodingKey {
         case files
@@ -23,7 +30,7 @@ struct StoredModelFiles: Codable, Equatable {
     }
 
     /// Stores `contents` (file name → bytes), choosing text or base64 per file.
-    init(_ contents: [(name: String, data: Data)]) {
+    public init(_ contents: [ModelFile]) {
         var text: [String: String] = [:]
         var binary: [String: String] = [:]
         for (name, data) in contents {
@@ -40,21 +47,21 @@ struct StoredModelFiles: Codable, Equatable {
     /// Every file's name and bytes, sorted by name; `source` names the checkpoint
     /// in errors. Names that could escape the output directory or clash with the
     /// weight files are refused, so a hand-edited item cannot write elsewhere.
-    func contents(source: String) throws -> [(name: String, data: Data)] {
-        var result: [(name: String, data: Data)] = []
+    public func contents(source: String) throws(ModelConverterError) -> [ModelFile] {
+        var result: [ModelFile] = []
         for (name, text) in files { result.append((name, Data(text.utf8))) }
         for (name, encoded) in binaryFiles ?? [:] {
             guard files[name] == nil else {
-                throw ConvertError.badStoredFiles(path: source, reason: "\"\(name)\" is listed as text and as binary")
+                throw ModelConverterError.badStoredFiles(path: source, reason: "\"\(name)\" is listed as text and as binary")
             }
             guard let data = Data(base64Encoded: encoded) else {
-                throw ConvertError.badStoredFiles(path: source, reason: "\"\(name)\" is not valid base64")
+                throw ModelConverterError.badStoredFiles(path: source, reason: "\"\(name)\" is not valid base64")
             }
             result.append((name, data))
         }
         for (name, _) in result {
             guard StoredModelFiles.isPlainFileName(name) else {
-                throw ConvertError.badStoredFiles(
+                throw ModelConverterError.badStoredFiles(
                     path: source, reason: "\"\(name)\" is not a plain file name (no '/', no leading '.', no weight files)")
             }
         }
@@ -62,7 +69,7 @@ struct StoredModelFiles: Codable, Equatable {
     }
 
     /// Whether `name` is a single path component that is not a weight file.
-    static func isPlainFileName(_ name: String) -> Bool {
+    public static func isPlainFileName(_ name: String) -> Bool {
         !name.isEmpty && !name.contains("/") && !name.contains("\0") && !name.hasPrefix(".")
             && !name.hasSuffix(".safetensors") && !name.hasSuffix(".safetensors.index.json")
     }

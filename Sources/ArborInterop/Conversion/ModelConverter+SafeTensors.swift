@@ -1,0 +1,42 @@
+import ArborTensor
+import Foundation
+import SafeTensors
+
+extension ModelConverter {
+    /// Writes a safetensors file, or a model directory with `files`, shards and an
+    /// index, under a temporary sibling name and renames it into place.
+    func writeSafeTensors(_ tensors: StateDict, files: [ModelFile], from src: ConversionInput,
+                          layout: Layout) throws -> Result {
+        let metadata = src.model?.collection.metadata ?? ["format": "pt"]
+        var written = result(layout, from: src, tensors: tensors)
+        if layout == .huggingFace {
+            let limit = options.maxShardSize ?? src.model.map { Self.sourceShardLimit($0, tensors) } ?? Int.max
+            let shards = try AtomicDirectory.write(to: destination, replacing: options.force) { staging in
+                for (name, data) in files {
+                    try AtomicFile.write([UInt8](data), to: staging.appendingPathComponent(name))
+                }
+                return try SafeTensorsWriter.writeSharded(tensors, to: staging, maxShardSize: limit, baseName: "model",
+                                                          metadata: metadata)
+            }
+            written.weightFiles = shards.files.map { destination.appendingPathComponent($0.lastPathComponent) }
+        } else {
+            if let limit = options.maxShardSize, tensors.count > 1, tensors.byteCount > limit {
+                throw ModelConverterError.fileWouldShard(destination.path, (tensors.byteCount + limit - 1) / limit)
+            }
+            // AtomicFile writes a temporary sibling and renames it over DST.
+            try SafeTensorsWriter.write(tensors, metadata: metadata, to: destination)
+            written.weightFiles = [destination]
+            written.omittedFiles = files.map(\.name)
+        }
+        return written
+    }
+
+    /// Keeps a sharded source sharded: the source's largest shard, scaled by
+    /// how much the tensors grew or shrank; a single-file source stays one file.
+    static func sourceShardLimit(_ src: SafeTensorsSource, _ tensors: StateDict) -> Int {
+        guard src.collection.shardURLs.count > 1 else { return Int.max }
+        let before = src.collection.names.reduce(0) { $0 + ((try? src.collection.info(named: $1).byteCount) ?? 0) }
+        guard before > 0 else { return Int.max }
+        return max(1, Int(Double(src.largestShardSize) * Double(tensors.byteCount) / Double(before)))
+    }
+}
