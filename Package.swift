@@ -51,6 +51,13 @@ let package = Package(
             ],
             path: "Benchmarks/ArborBench"
         ),
+        // Fuzz targets for every parser of untrusted input (Tests/Fuzz/run.sh builds
+        // them with libFuzzer; a plain build makes a replay tool). Not a product.
+        .executableTarget(
+            name: "ArborFuzz",
+            dependencies: ["ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint"],
+            path: "Tests/Fuzz/ArborFuzz"
+        ),
         // Shared test helpers (fixture locations, temporary directories); not shipped.
         .target(name: "ArborTestSupport", path: "Tests/ArborTestSupport"),
         .testTarget(name: "ArborTensorTests", dependencies: ["ArborTensor", "ArborTestSupport"]),

@@ -8,7 +8,7 @@ import Foundation
 /// has an integer `0`, while a genuine string key stays `"0"`. Each leaf records
 /// its variable kind, dtype, shape and metadata, and where its bytes are (a file
 /// and a tensor name inside it), or which earlier leaf it shares bytes with.
-struct TreeFile: Codable, Sendable {
+package struct TreeFile: Codable, Sendable {
     /// One leaf of the State.
     struct Leaf: Codable, Sendable {
         var path: [PathKey]
