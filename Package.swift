@@ -55,7 +55,7 @@ let package = Package(
         // them with libFuzzer; a plain build makes a replay tool). Not a product.
         .executableTarget(
             name: "ArborFuzz",
-            dependencies: ["ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint"],
+            dependencies: ["ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop"],
             path: "Tests/Fuzz/ArborFuzz"
         ),
         // Shared test helpers (fixture locations, temporary directories); not shipped.

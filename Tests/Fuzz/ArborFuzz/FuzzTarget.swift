@@ -1,5 +1,6 @@
 import Arbor
 import ArborCheckpoint
+import ArborInterop
 import ArborTensor
 import Foundation
 import SafeTensors
@@ -37,7 +38,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             // A rule set is applied to every tensor name of a model: drive it with a
             // few realistic names so matching itself is fuzzed, not just parsing.
             let tensor = Tensor([0] as [Float])
-            _ = try? rules.apply(FuzzTarget.sampleNames.map { (name: $0, tensor: tensor) })
+            guard let names = try? StateDict(FuzzTarget.sampleNames.map { ($0, tensor) }) else { return }
+            _ = try? rules.apply(names)
         case .huggingFaceConfig:
             _ = try? GPT2Config(huggingFaceConfig: Data(bytes), source: "config.json")
         }
