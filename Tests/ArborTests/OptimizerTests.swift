@@ -60,6 +60,7 @@ struct OptimizerTests {
         // had no `dampening`.
         let adamw = AdamW(learningRate: 0.1, weightDecay: 0.01)
         #expect(adamw.weightDecay == 0.01 && AdamW(learningRate: 0.1).weightDecay == 0.01)   // torch's default
+        #expect(adamw.decouplesWeightDecay && !Adam(learningRate: 0.1, weightDecay: 0.01).decouplesWeightDecay)
         let adam = Adam(learningRate: 0.1, weightDecay: 0.01)
         #expect(adam.weightDecay == 0.01 && Adam(learningRate: 0.1).weightDecay == 0)
         let sgd = SGD(learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 1e-4, nesterov: false)

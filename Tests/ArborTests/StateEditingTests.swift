@@ -30,6 +30,22 @@ struct StateEditingTests {
         #expect(state.paths == [["layers", 0, "weight"]])
     }
 
+    @Test("an assignment that does not fit traps (a programming error, like an index out of range)")
+    func setterTrapsOnMismatch() async {
+        await #expect(processExitsWith: .failure) {
+            guard var state = try? State(flat: [(["w"], VariableState(kind: .param, value: Tensor([1, 2] as [Float])))]) else {
+                return   // exits successfully, so the expectation fails
+            }
+            state[["w"]] = VariableState(kind: .param, value: Tensor([1, 2, 3] as [Float]))
+        }
+        await #expect(processExitsWith: .failure) {
+            guard var state = try? State(flat: [(["w"], VariableState(kind: .param, value: Tensor([1, 2] as [Float])))]) else {
+                return
+            }
+            state[["new"]] = VariableState(kind: .param, value: Tensor([1] as [Float]))   // a new path: use insert
+        }
+    }
+
     @Test("set(_:at:) makes update's checks: path, shape, dtype, kind")
     func setChecks() throws {
         var state = try layers()

@@ -63,4 +63,12 @@ struct VariableKindTests {
         // Equality is by name: a restored kind equals the live one.
         #expect(restored == LoRAParam(Tensor([0] as [Float])).kind)
     }
+
+    @Test("descriptions print what their doc comments say")
+    func descriptions() throws {
+        #expect(Param(shape: [4, 8]).description == "Param(F32 [4, 8])")
+        #expect(try Graph.evalShape { Param(shape: [4, 8]) }.description == "Param(F32 [4, 8], abstract)")
+        #expect(LoRAParam(Tensor([1] as [Float])).state.description == "LoRAParam F32 [1]")
+    }
 }
+

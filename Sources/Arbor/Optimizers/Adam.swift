@@ -3,14 +3,15 @@ import ArborTensor
 /// Adam (Kingma & Ba) as `torch.optim.Adam` computes it: bias-corrected
 /// moments, `ε` added outside the square root, and `weightDecay` as a coupled
 /// L2 penalty (`g ← g + λ·p` before the moments). For decoupled weight decay
-/// use `AdamW`. State: `m/<param path>`, `v/<param path>`, `step`.
+/// use `AdamW` (a subclass, as in PyTorch). State: `m/<param path>`,
+/// `v/<param path>`, `step`.
 ///
 /// ```swift
 /// let opt = Adam(learningRate: 1e-3)
 /// let l2 = Adam(learningRate: 0.1, weightDecay: 0.01)             // torch.optim.Adam(weight_decay=0.01)
 /// let warm = Adam(learningRate: .linearWarmup(peak: 1e-3, warmupSteps: 100))
 /// ```
-public final class Adam: Optimizer {
+public class Adam: Optimizer {
     /// Learning rate per step.
     public let learningRate: Schedule
     /// First-moment decay β₁.
@@ -19,25 +20,34 @@ public final class Adam: Optimizer {
     public let beta2: Float
     /// Added to `√v̂`.
     public let epsilon: Float
-    /// L2 penalty λ added to the gradient (`torch.optim.Adam`'s `weight_decay`).
+    /// Weight decay λ: an L2 penalty added to the gradient (Adam), or a shrink
+    /// of the parameters before the step (AdamW; see `decouplesWeightDecay`).
     public let weightDecay: Float
+    /// Whether `weightDecay` is decoupled (`AdamW`) rather than an L2 penalty.
+    public let decouplesWeightDecay: Bool
     private var rule = AdamRule()
 
-    /// An Adam optimizer with a learning-rate schedule.
-    public init(learningRate: Schedule, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
-                weightDecay: Float = 0) {
+    init(learningRate: Schedule, beta1: Float, beta2: Float, epsilon: Float, weightDecay: Float, decoupled: Bool) {
         self.learningRate = learningRate
         self.beta1 = beta1
         self.beta2 = beta2
         self.epsilon = epsilon
         self.weightDecay = weightDecay
+        self.decouplesWeightDecay = decoupled
+    }
+
+    /// An Adam optimizer with a learning-rate schedule.
+    public convenience init(learningRate: Schedule, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
+                            weightDecay: Float = 0) {
+        self.init(learningRate: learningRate, beta1: beta1, beta2: beta2, epsilon: epsilon,
+                  weightDecay: weightDecay, decoupled: false)
     }
 
     /// An Adam optimizer with a constant learning rate.
     public convenience init(learningRate: Float, beta1: Float = 0.9, beta2: Float = 0.999, epsilon: Float = 1e-8,
                             weightDecay: Float = 0) {
         self.init(learningRate: .constant(learningRate), beta1: beta1, beta2: beta2, epsilon: epsilon,
-                  weightDecay: weightDecay)
+                  weightDecay: weightDecay, decoupled: false)
     }
 
     public var state: State { rule.slots.state }
@@ -46,7 +56,8 @@ public final class Adam: Optimizer {
 
     public func update(_ model: some Module, gradients: State) throws {
         try rule.update(model, gradients: gradients, learningRate: learningRate, beta1: beta1, beta2: beta2,
-                        epsilon: epsilon, coupledDecay: weightDecay, decoupledDecay: 0)
+                        epsilon: epsilon, coupledDecay: decouplesWeightDecay ? 0 : weightDecay,
+                        decoupledDecay: decouplesWeightDecay ? weightDecay : 0)
     }
 }
 

@@ -95,8 +95,8 @@ open class Variable: Codable {
 }
 
 extension Variable: CustomStringConvertible {
-    /// The kind, dtype and shape: `Param(float32 [4, 8])`, or
-    /// `Param(float32 [4, 8], abstract)` for an abstract value.
+    /// The kind, the dtype's safetensors name and the shape: `Param(F32 [4, 8])`,
+    /// or `Param(F32 [4, 8], abstract)` for an abstract value.
     public var description: String {
         let note = value.isAbstract ? ", abstract" : ""
         return "\(kind)(\(dtype) \(shape)\(note))"
