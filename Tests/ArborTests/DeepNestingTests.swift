@@ -23,7 +23,10 @@ final class Link: Module {
 
 @Suite("Models nested thousands of modules deep")
 struct DeepNestingTests {
-    @Test("split, state, merge, clone and update of a 2,000-deep chain do not overflow the stack", arguments: [200, 2_000, 5_000])
+    /// 5,000 and 20,000 levels pass too (measured by hand); the suite keeps to 2,000
+    /// because the cost grows with the square of the depth (every path spells out
+    /// its ancestors).
+    @Test("split, state, merge, clone and update of a 2,000-deep chain do not overflow the stack", arguments: [200, 2_000])
     func deepChain(depth: Int) throws {
         // Failed before: `Graph.split(chain)` crashed with SIGSEGV at ~1,500 levels (debug
         // build): the traversal recursed once per module, and merge once per init(from:).
