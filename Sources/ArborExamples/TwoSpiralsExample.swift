@@ -60,7 +60,7 @@ public final class TwoSpiralsExample {
     /// The network.
     public let model: SpiralNet
     /// The optimizer (AdamW, constant rate).
-    public let optimizer: Adam
+    public let optimizer: AdamW
     /// The training set.
     public let data: TwoSpirals
     /// Points per step.
@@ -74,7 +74,7 @@ public final class TwoSpiralsExample {
         let (dataKey, modelKey) = RandomKey(seed: seed).split()
         data = TwoSpirals(count: points, key: dataKey)
         model = SpiralNet(width: width, dropoutRate: 0.05, key: modelKey)
-        optimizer = AdamW.make(learningRate: .constant(learningRate), weightDecay: 1e-4)
+        optimizer = AdamW(learningRate: learningRate, weightDecay: 1e-4)
         self.batchSize = batchSize
     }
 

@@ -41,7 +41,19 @@ import Testing
         var target = try Graph.state(Graph.evalShape { MLP([4, 8, 2]) })
         try target.replace(byPureDict: state.toPureDict().stringifyingKeys())
         try target.validate(against: graphdef.abstractState)
+        let json = try JSONEncoder().encode(state.toPureDict())
+        try target.replace(byPureDict: JSONDecoder().decode(PureDict.self, from: json))
+        #expect(target == state)
         #expect(target.paths.contains(["layers", 0, "bias"]))
+    }
+
+    @Test func trainingExample() throws {
+        let x = Tensor([Float](repeating: 0.5, count: 12), shape: [3, 4]), y = Tensor(zeros: [3, 2])
+        let layer = Linear(4, 2, key: RandomKey(seed: 0))
+        let opt = AdamW(learningRate: 1e-3, weightDecay: 0.01)
+        let (loss, grads) = try grad(of: layer) { m in (m(x) - y).squared().mean() }
+        try opt.update(layer, gradients: grads)
+        #expect(loss.elementCount == 1 && grads.count == 2)
     }
 
     @Test func checkpointExample() async throws {

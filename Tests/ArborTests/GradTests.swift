@@ -82,6 +82,43 @@ struct GradTests {
         let numeric = try finiteDifference(shared.a.weight) { shared(x).sum() }
         for (a, n) in zip(analytic, numeric) { #expect(abs(a - n) < 2e-2 * max(1, abs(n))) }
     }
+
+    @Test("gradients for parameters and inputs come from one call")
+    func parametersAndInputs() throws {
+        // Failed before: `grad(of:wrt:)` gave parameter gradients only; ∂loss/∂x needed a
+        // second mechanism (a hand-driven GradientTape).
+        let layer = Linear(3, 2, key: RandomKey(seed: 7))
+        let x = try Tensor.randomNormal(shape: [4, 3], key: RandomKey(seed: 8))
+        let (loss, grads, inputGrads) = try grad(of: layer, inputs: [x]) { m, xs in m(xs[0]).sum() }
+        #expect(loss == layer(x).sum())
+        #expect(grads.paths.map(\.description) == ["bias", "weight"])
+        // y = x·Wᵀ + b, loss = Σy: ∂loss/∂x[i, k] = Σⱼ W[j, k] for every row i.
+        let w = layer.weight.value.scalars(as: Float.self)
+        let columnSums = (0..<3).map { k in w[k] + w[3 + k] }
+        let dx = try #require(inputGrads.first)
+        #expect(dx.shape == [4, 3])
+        for (position, value) in dx.scalars(as: Float.self).enumerated() {
+            #expect(abs(value - columnSums[position % 3]) < 1e-5)
+        }
+        // ∂loss/∂W[j, k] = Σᵢ x[i, k], the same as the parameters-only form gives.
+        let (_, alone) = try grad(of: layer) { m in m(x).sum() }
+        #expect(alone == grads)
+    }
+
+    @Test("input gradients of a nonlinear loss agree with finite differences, for two inputs")
+    func twoInputsFiniteDifferences() throws {
+        let layer = Linear(2, 2, key: RandomKey(seed: 9))
+        let a = try Tensor.randomNormal(shape: [3, 2], key: RandomKey(seed: 10))
+        let b = try Tensor.randomNormal(shape: [3, 2], key: RandomKey(seed: 11))
+        let loss = { (x: Tensor, y: Tensor) in (layer(x).tanh() * y).sum() }
+        let (_, _, inputGrads) = try grad(of: layer, inputs: [a, b]) { _, xs in loss(xs[0], xs[1]) }
+        #expect(inputGrads.count == 2)
+        let holder = Param(a)
+        let numericA = try finiteDifference(holder) { loss(holder.value, b) }
+        for (g, n) in zip(inputGrads[0].scalars(as: Float.self), numericA) { #expect(abs(g - n) < 2e-2 * max(1, abs(n))) }
+        #expect(inputGrads[1] == layer(a).tanh())   // ∂/∂y of Σ f(x)·y is f(x)
+        #expect(a.traceMark == nil && layer.weight.value.traceMark == nil)
+    }
 }
 
 /// One `Linear` used twice (`a` and `b` are the same object).

@@ -74,7 +74,7 @@ import Testing
     }
 
     @Test func evalShapeBuildsAbstractModelsThatMergeAndValidate() throws {
-        let abstract = Graph.evalShape { Stack(widths: [8, 16, 4]) }
+        let abstract = try Graph.evalShape { Stack(widths: [8, 16, 4]) }
         let (graphdef, abstractState) = try Graph.split(abstract)
         #expect(abstractState.leaves.allSatisfy { $0.value.isAbstract })
         let concrete = try Graph.state(Stack(widths: [8, 16, 4]))
@@ -82,7 +82,7 @@ import Testing
         let model = try Graph.merge(graphdef, concrete)
         #expect(!model.layers[1].weight.value.isAbstract)
         #expect(model.layers[1].weight.shape == [16, 4])
-        let abstractPair = Graph.evalShape { (Dense(2, 2), Dense(3, 3)) }
+        let abstractPair = try Graph.evalShape { (Dense(2, 2), Dense(3, 3)) }
         #expect(abstractPair.1.weight.value.isAbstract)
     }
 
@@ -95,5 +95,65 @@ import Testing
         #expect(retyped.mismatches(against: target).count == 2 * target.count)
         try retyped.validate(against: target, options: [.ignoreKinds, .ignoreDTypes])
         try target.validate(against: partial, options: .allowUnexpected)
+    }
+
+    @Test("update refuses abstract values, naming the path")
+    func updateRefusesAbstractValues() throws {
+        let model = Stack(widths: [2, 3])
+        let target = try Graph.state(Graph.evalShape { Stack(widths: [2, 3]) })
+        let before = try Graph.state(model)
+        // Failed before: this made the live model abstract, and the next read trapped.
+        #expect(throws: GraphError.abstractValues(paths: target.paths)) { try Graph.update(model, target) }
+        #expect(try Graph.state(model) == before)
+        do {
+            try Graph.update(model, target.filter(.under(["layers", 0, "bias"])))
+        } catch {
+            #expect(error.description.contains("layers/0/bias") && error.description.contains("evalShape"))
+        }
+        // An abstract model may take abstract values.
+        let abstract = try Graph.evalShape { Stack(widths: [2, 3]) }
+        try Graph.update(abstract, target)
+    }
+
+    @Test("merging with the wrong number of roots has its own error")
+    func wrongNumberOfRoots() throws {
+        let (single, state) = try Graph.split(Dense(1, 1))
+        let (pair, pairState) = try Graph.split(Dense(1, 1), Norm(1))
+        #expect(throws: GraphError.rootCount(expected: 2, found: 1)) {
+            let _: (Dense, Dense) = try Graph.merge(GraphDef<(Dense, Dense)>.reinterpreting(single), state)
+        }
+        #expect(throws: GraphError.rootCount(expected: 1, found: 2)) {
+            _ = try Graph.merge(GraphDef<Dense>.reinterpreting(pair), pairState)
+        }
+        #expect(throws: GraphError.rootCount(expected: 3, found: 2)) {
+            let _: (Dense, Norm, Dense) = try Graph.merge(GraphDef<(Dense, Norm, Dense)>.reinterpreting(pair), pairState)
+        }
+        #expect(single.rootCount == 1 && pair.rootCount == 2)
+    }
+
+    @Test("evalShape throws when the result cannot be traversed, instead of staying partly concrete")
+    func evalShapeReportsTraversalErrors() {
+        final class Loop: Module {
+            var child: Loop?
+            var weight = Param(Tensor([1] as [Float]))
+        }
+        #expect(throws: GraphError.self) {
+            _ = try Graph.evalShape { () -> Loop in
+                let loop = Loop()
+                loop.child = loop
+                return loop
+            }
+        }
+    }
+}
+
+
+extension GraphDef {
+    /// The same structure under another root type: the only way to hand `merge`
+    /// a GraphDef whose root count differs from what the call asks for (the
+    /// public API keeps the two in step through `Root`).
+    static func reinterpreting<Other>(_ other: GraphDef<Other>) -> GraphDef {
+        GraphDef(root: other.root, objects: other.objects, objectPaths: other.objectPaths,
+                 leafPaths: other.leafPaths, leaves: other.leaves, aliases: other.aliases)
     }
 }

@@ -101,4 +101,56 @@ struct LoopTests {
         }
         #expect(outputs == [2, 4, 7])
     }
+
+    @Test("all three loops take one, two and three modules, with the same carry rules")
+    func sameCarriesForAllLoops() throws {
+        // Failed before: `scan(carry: (a, b), …)` and `whileLoop(carry: (a, b), …)` did not
+        // compile (only foriLoop took a pair), and no loop took three modules.
+        let a = Growable(), b = Growable(), c = Growable()
+        let (a1, b1, c1) = try foriLoop(0, 2, carry: (a, b, c)) { _, x, y, z in
+            x.weight.value = x.weight.value + 1
+            return (x, y, z)
+        }
+        #expect(a1 === a && b1 === b && c1 === c && a1 !== b1)
+        #expect(a.weight.value.scalars(as: Float.self) == [3, 4])
+
+        let (p, q) = try whileLoop(carry: (a, b), while: { x, _ in x.weight.value.scalars(as: Float.self)[0] < 5 }) { x, y in
+            x.weight.value = x.weight.value + 1
+            return (x, y)
+        }
+        #expect(p === a && q === b)
+        let (x3, y3, z3) = try whileLoop(carry: (a, a, c), while: { x, _, _ in x.weight.value.scalars(as: Float.self)[0] < 6 }) {
+            x, y, z in
+            y.weight.value = y.weight.value + 1   // the same module twice: one object
+            return (x, y, z)
+        }
+        #expect(x3 === y3 && x3 === a && z3 === c)
+
+        let pair = try scan(carry: (a, b), over: [1, 2] as [Float]) { x, y, step in
+            y.weight.value = y.weight.value + step
+            return ((x, y), y.weight.value.scalars(as: Float.self)[0])
+        }
+        #expect(pair.outputs == [2, 4] && pair.carry.0 === a && pair.carry.1 === b)
+        let triple = try scan(carry: (a, b, c), over: [0, 1, 2]) { x, y, z, i in ((x, y, z), i * 10) }
+        #expect(triple.outputs == [0, 10, 20] && triple.carry.2 === c)
+    }
+
+    @Test("a body that changes a carry's structure fails in every loop, naming the path")
+    func structureChecksForEveryCarry() throws {
+        let a = Growable(), b = Growable()
+        do {
+            _ = try scan(carry: (a, b), over: [0]) { x, y, _ in
+                y.extra = Param(Tensor([0] as [Float]))
+                return ((x, y), 0)
+            }
+            Issue.record("adding a variable must fail")
+        } catch let LoopError.carryChanged(_, problems) {
+            #expect(problems.map(\.path.description) == ["1/extra"])
+        }
+        let c = Growable(), d = Growable(), e = Growable()
+        #expect(throws: LoopError.self) {
+            _ = try whileLoop(carry: (c, d, e), while: { _, _, _ in true }) { x, y, _ in (x, y, x) }   // sharing changed
+        }
+    }
 }
+

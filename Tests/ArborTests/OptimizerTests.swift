@@ -48,9 +48,33 @@ struct OptimizerTests {
 
     @Test("AdamW decays weights before the Adam step")
     func adamW() throws {
-        let m = OneParam(), opt = AdamW.make(learningRate: .constant(0.1), weightDecay: 0.5)
+        let m = OneParam(), opt = AdamW(learningRate: 0.1, weightDecay: 0.5)
         try opt.update(m, gradients: gradients)
         #expect(zip(values(m), [1 * 0.95 - 0.1, -2 * 0.95 - 0.1] as [Float]).allSatisfy { abs($0 - $1) < 1e-5 })
+    }
+
+    @Test("optimizers are built as in PyTorch: a number or a schedule, torch's argument names")
+    func pytorchShapedInitializers() throws {
+        // Failed before: `AdamW(learningRate: 0.1, weightDecay: 0.01)` did not compile (AdamW
+        // was a caseless enum with `make(...)`), Adam had no coupled `weightDecay`, and SGD
+        // had no `dampening`.
+        let adamw = AdamW(learningRate: 0.1, weightDecay: 0.01)
+        #expect(adamw.weightDecay == 0.01 && AdamW(learningRate: 0.1).weightDecay == 0.01)   // torch's default
+        #expect(adamw.decouplesWeightDecay && !Adam(learningRate: 0.1, weightDecay: 0.01).decouplesWeightDecay)
+        let adam = Adam(learningRate: 0.1, weightDecay: 0.01)
+        #expect(adam.weightDecay == 0.01 && Adam(learningRate: 0.1).weightDecay == 0)
+        let sgd = SGD(learningRate: 0.1, momentum: 0.9, dampening: 0.1, weightDecay: 1e-4, nesterov: false)
+        #expect(sgd.dampening == 0.1)
+        let scheduled = AdamW(learningRate: .cosine(peak: 1e-3, warmupSteps: 10, totalSteps: 500), weightDecay: 0.01)
+        #expect(scheduled.learningRate.rate(10) == 1e-3)
+        let rate: Float = 0.05
+        #expect(SGD(learningRate: rate).learningRate.rate(1) == 0.05)
+
+        // Coupled L2 (Adam) and decoupled decay (AdamW) differ from the first step.
+        let coupled = OneParam(), decoupled = OneParam()
+        try Adam(learningRate: 0.1, weightDecay: 0.5).update(coupled, gradients: gradients)
+        try AdamW(learningRate: 0.1, weightDecay: 0.5).update(decoupled, gradients: gradients)
+        #expect(values(coupled) != values(decoupled))
     }
 
     @Test("optimizer state round-trips through load, and a bad state is a typed error")

@@ -46,7 +46,7 @@ import Testing
     /// Problem 2: restore into an abstract target; a wrong shape, a wrong dtype,
     /// a missing and an extra key in one input give one error naming all four.
     @Test func problem2AbstractTargetReportsEveryMismatchAtOnce() throws {
-        let target = Graph.evalShape { Stack(widths: [2, 3], norm: true) }
+        let target = try Graph.evalShape { Stack(widths: [2, 3], norm: true) }
         let targetState = try Graph.state(target)
         #expect(targetState.leaves.allSatisfy { $0.value.isAbstract })
 
@@ -102,7 +102,7 @@ import Testing
             let blocks: [Dense]
             init() { blocks = (0..<100).map { _ in Dense(10_000, 10_000) } }
         }
-        let model = Graph.evalShape { Big() }
+        let model = try Graph.evalShape { Big() }
         let state = try Graph.state(model)
         #expect(state.count == 200)
         #expect(state.elementCount == 100 * (10_000 * 10_000 + 10_000))

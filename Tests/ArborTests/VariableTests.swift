@@ -33,12 +33,12 @@ import Testing
         #expect(throws: VariableKindError.self) { try VariableKind.register(FakeParam.self) }
     }
 
-    @Test func initializerRunsOnlyForConcreteModels() {
+    @Test func initializerRunsOnlyForConcreteModels() throws {
         let concrete = Param(shape: [2, 3])
         #expect(!concrete.value.isAbstract && concrete.shape == [2, 3] && concrete.dtype == .float32)
-        let abstract = Graph.evalShape { Param(shape: [2, 3], dtype: .bfloat16) }
+        let abstract = try Graph.evalShape { Param(shape: [2, 3], dtype: .bfloat16) }
         #expect(abstract.value.isAbstract && abstract.dtype == .bfloat16)
-        let viaTensor = Graph.evalShape { Dense(2, 2) }
+        let viaTensor = try Graph.evalShape { Dense(2, 2) }
         #expect(viaTensor.weight.value.isAbstract && viaTensor.bias.value.isAbstract)
     }
 

@@ -6,6 +6,9 @@ extension Graph {
     /// dtype and kind must match; otherwise nothing is written and one error
     /// lists every problem. Pass `ignoringUnknownPaths: true` to skip leaves the
     /// model does not have. Leaves may be a subset of the model's variables.
+    /// Abstract values (from `Graph.evalShape` or `abstractState`) are refused
+    /// with `GraphError.abstractValues`, naming the paths, unless the model's
+    /// own variable there is abstract too.
     public static func update(
         _ model: some Module, _ states: State..., ignoringUnknownPaths: Bool = false
     ) throws(GraphError) {
@@ -19,6 +22,7 @@ extension Graph {
         var problems: [StateMismatchError.Problem] = []
         var writes: [(Int, VariableState)] = []
         var unknown: [Path] = []
+        var abstract: [Path] = []
         for state in states {
             for (path, leaf) in zip(state.paths, state.leaves) {
                 guard let position = byPath[path] else {
@@ -28,6 +32,7 @@ extension Graph {
                 let want = capture.leaves[position]
                 StateComparison.check(leaf, against: want,
                                       at: path, options: [], into: &problems)
+                if leaf.value.isAbstract && !capture.states[position].value.isAbstract { abstract.append(path) }
                 writes.append((position, leaf))
             }
         }
@@ -39,6 +44,7 @@ extension Graph {
             }
         }
         if !problems.isEmpty { throw .mismatch(StateMismatchError(problems: problems)) }
+        if !abstract.isEmpty { throw .abstractValues(paths: abstract.sorted()) }
         for (position, leaf) in writes {
             let variable = capture.variables[position]
             variable.value = leaf.value

@@ -55,10 +55,10 @@ public enum Graph {
     /// exactly once, with the recorded shape, dtype and kind; otherwise one
     /// error lists every problem. Shared variables and modules come back shared.
     public static func merge<M: Module>(_ graphdef: GraphDef<M>, _ states: State...) throws(GraphError) -> M {
+        let roots = graphdef.rootObjects
+        guard roots.count == 1 else { throw .rootCount(expected: 1, found: roots.count) }
+        let id = roots[0]
         let built = try rebuild(graphdef, states)
-        guard case .object(let id) = graphdef.root else {
-            throw .decodingFailed(path: .root, message: "this GraphDef holds several modules; merge it as a tuple")
-        }
         return try object(id, as: M.self, in: built, graphdef: graphdef)
     }
 
@@ -66,17 +66,15 @@ public enum Graph {
     public static func merge<each M: Module>(
         _ graphdef: GraphDef<(repeat each M)>, _ states: State...
     ) throws(GraphError) -> (repeat each M) {
+        var expected = 0
+        for _ in repeat (each M).self { expected += 1 }
+        let roots = graphdef.rootObjects
+        guard roots.count == expected else { throw .rootCount(expected: expected, found: roots.count) }
         let built = try rebuild(graphdef, states)
-        guard case .unkeyed(let items) = graphdef.root else {
-            throw .decodingFailed(path: .root, message: "this GraphDef holds one module; merge it on its own")
-        }
         var position = 0
         func next<T: Module>(_ type: T.Type) throws(GraphError) -> T {
             defer { position += 1 }
-            guard position < items.count, case .object(let id) = items[position] else {
-                throw .decodingFailed(path: [.index(position)], message: "the GraphDef has no module here")
-            }
-            return try object(id, as: T.self, in: built, graphdef: graphdef)
+            return try object(roots[position], as: T.self, in: built, graphdef: graphdef)
         }
         return (repeat try next((each M).self))
     }
@@ -100,17 +98,24 @@ public enum Graph {
     /// is the target for restoring a checkpoint and for validating a state.
     ///
     /// ```swift
-    /// let target = Graph.evalShape { GPT2(config: .xl) }   // milliseconds, a few MB
+    /// let xl = GPT2Config(vocabularySize: 50257, positions: 1024, width: 1600, layers: 48, heads: 25)
+    /// let target = try Graph.evalShape { GPT2(xl, key: RandomKey(seed: 0)) }   // 1.6 B parameters, no tensor bytes
     /// ```
-    public static func evalShape<R>(_ build: () throws -> R) rethrows -> R {
+    ///
+    /// Values a builder gives as tensors (not through an initializer) are
+    /// allocated while it runs and made abstract afterwards, which needs the
+    /// result's modules (a module, an array of them, or a tuple's) to be
+    /// traversable: when they are not (a reference cycle, a bare `Tensor`
+    /// property), this throws that `GraphError` rather than return a model that
+    /// is partly concrete.
+    public static func evalShape<R>(_ build: () throws -> R) throws -> R {
         let result = try ShapeEvaluation.$isActive.withValue(true) { try build() }
-        // Values given as tensors (not through an initializer) were allocated;
-        // drop their bytes so the result is abstract throughout.
         var roots: [any Module] = []
         if let module = result as? any Module { roots = [module] }
         else if let modules = result as? [any Module] { roots = modules }
         else { for child in Mirror(reflecting: result).children { if let m = child.value as? any Module { roots.append(m) } } }
-        if !roots.isEmpty, let (capture, _) = try? GraphCapture.capture(roots) {
+        if !roots.isEmpty {
+            let (capture, _) = try GraphCapture.capture(roots)
             for variable in capture.variables where !variable.value.isAbstract {
                 variable.value = Tensor.abstract(shape: variable.value.shape, dtype: variable.value.dtype)
             }
@@ -136,7 +141,7 @@ public enum Graph {
     ) throws(GraphError) -> T {
         let made: AnyObject
         do {
-            made = try context.object(id)
+            made = try context.build(id)
         } catch let failure as MergeFailure {
             switch failure.reason {
             case .missing: throw .decodingFailed(path: failure.path, message: "no recorded value")

@@ -58,15 +58,112 @@ struct GraphCapture {
 
     // MARK: Visiting
 
-    /// Visits the module at `cursor`.
+    /// Visits the module at `cursor` and everything below it.
+    ///
+    /// The walk keeps its own stack instead of recursing, so a chain of modules
+    /// thousands deep (wrappers of wrappers) does not overflow the thread's
+    /// stack: each module's `encode(to:)` only records its children, and the
+    /// loop below descends into them, in sorted key order, one frame per
+    /// container or module.
     mutating func visit(module: any Module) throws(GraphError) -> FieldDef {
+        var stack: [Frame] = []
+        var pending: RawField? = .module(module)
+        var finished: FieldDef = .null
+        while true {
+            if let raw = pending {
+                pending = nil
+                switch raw {
+                case .module(let module):
+                    switch try begin(module: module) {
+                    case .done(let field): finished = field
+                    case .started(let id, let type, let fields):
+                        stack.append(.module(id: id, type: type))
+                        pending = fields
+                        continue
+                    }
+                case .variable(let variable): finished = visit(variable: variable)
+                case .attribute(let value): finished = .attribute(value)
+                case .null: finished = .null
+                case .skipped: finished = .skipped
+                case .deferred(let encoder):
+                    pending = encoder.result()
+                    continue
+                case .keyed(let store):
+                    if !isSorted(store.entries) { store.entries.sort { $0.key < $1.key } }
+                    guard let first = store.entries.first else {
+                        finished = .keyed([])
+                        break
+                    }
+                    stack.append(.keyed(store.entries, done: []))
+                    cursor.append(first.key)
+                    pending = first.field
+                    continue
+                case .unkeyed(let store):
+                    guard let first = store.items.first else {
+                        finished = .unkeyed([])
+                        break
+                    }
+                    stack.append(.unkeyed(store.items, done: []))
+                    cursor.append(.index(0))
+                    pending = first
+                    continue
+                }
+            }
+            // `finished` is the value of the innermost open frame's current child.
+            guard let frame = stack.popLast() else { return finished }
+            switch frame {
+            case .module(let id, let type):
+                active[id] = false
+                objects[id] = .module(type, fields: finished)
+                finished = .object(id)
+            case .keyed(let entries, var done):
+                cursor.removeLast()
+                done.append(KeyedField(key: entries[done.count].key, field: finished))
+                if done.count == entries.count {
+                    finished = .keyed(done)
+                } else {
+                    cursor.append(entries[done.count].key)
+                    pending = entries[done.count].field
+                    stack.append(.keyed(entries, done: done))
+                    continue
+                }
+            case .unkeyed(let items, var done):
+                cursor.removeLast()
+                done.append(finished)
+                if done.count == items.count {
+                    finished = .unkeyed(done)
+                } else {
+                    cursor.append(.index(done.count))
+                    pending = items[done.count]
+                    stack.append(.unkeyed(items, done: done))
+                    continue
+                }
+            }
+        }
+    }
+
+    /// One open level of the walk.
+    private enum Frame {
+        case module(id: Int, type: ModuleType)
+        case keyed([(key: PathKey, field: RawField)], done: [KeyedField])
+        case unkeyed([RawField], done: [FieldDef])
+    }
+
+    private enum Begun {
+        case done(FieldDef)
+        case started(id: Int, type: ModuleType, fields: RawField)
+    }
+
+    /// Records the module at `cursor` (or an alias of one met before) and reads
+    /// its properties without descending into them.
+    private mutating func begin(module: any Module) throws(GraphError) -> Begun {
         let identity = ObjectIdentifier(module)
         let id = objects.count
         if let existing = ids.updateValue(id, forKey: identity) {
             ids[identity] = existing
             if active[existing] { throw .cycle(path: Path(cursor), ancestor: objectPaths[existing]) }
             aliases.append(AliasDef(path: Path(cursor), object: existing))
-            return .object(existing)
+            return .done(.object(existing))
         }
         let path = Path(cursor)
         objects.append(GraphCapture.placeholder)
@@ -87,10 +184,7 @@ struct GraphCapture {
         }
         let raw = encoder.result()
         try verifyLayout(of: module, captured: raw, path: path)
-        let fields = try resolve(raw)
-        active[id] = false
-        objects[id] = .module(ModuleType(type: type(of: module)), fields: fields)
-        return .object(id)
+        return .started(id: id, type: ModuleType(type: type(of: module)), fields: raw)
     }
 
     /// Visits the variable at `cursor`.
@@ -120,42 +214,12 @@ struct GraphCapture {
         if let (lastKey, kind) = lastKind, lastKey == key { return kind }
         let kind: VariableKind
         if let known = kinds[key] { kind = known } else {
-            kind = cls.kind
+            kind = VariableKind(of: cls)
             kinds[key] = kind
             VariableKind.registerIfAbsent(cls)
         }
         lastKind = (key, kind)
         return kind
-    }
-
-    private mutating func resolve(_ raw: RawField) throws(GraphError) -> FieldDef {
-        switch raw {
-        case .module(let module): return try visit(module: module)
-        case .variable(let variable): return visit(variable: variable)
-        case .attribute(let value): return .attribute(value)
-        case .null: return .null
-        case .skipped: return .skipped
-        case .deferred(let encoder): return try resolve(encoder.result())
-        case .keyed(let store):
-            if !isSorted(store.entries) { store.entries.sort { $0.key < $1.key } }
-            var fields: [KeyedField] = []
-            fields.reserveCapacity(store.entries.count)
-            for entry in store.entries {
-                cursor.append(entry.key)
-                defer { cursor.removeLast() }
-                fields.append(KeyedField(key: entry.key, field: try resolve(entry.field)))
-            }
-            return .keyed(fields)
-        case .unkeyed(let store):
-            var items: [FieldDef] = []
-            items.reserveCapacity(store.items.count)
-            for (index, item) in store.items.enumerated() {
-                cursor.append(.index(index))
-                defer { cursor.removeLast() }
-                items.append(try resolve(item))
-            }
-            return .unkeyed(items)
-        }
     }
 
     private func isSorted(_ entries: [(key: PathKey, field: RawField)]) -> Bool {

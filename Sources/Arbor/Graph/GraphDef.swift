@@ -43,6 +43,19 @@ public struct GraphDef<Root>: Hashable, Sendable {
         })
     }
 
+    /// How many root modules this GraphDef holds (1 for `split(model)`, n for
+    /// `split(a, b, …)`).
+    public var rootCount: Int { rootObjects.count }
+
+    /// The object ids of the root modules, in order.
+    var rootObjects: [Int] {
+        switch root {
+        case .object(let id): [id]
+        case .unkeyed(let items): items.compactMap { if case .object(let id) = $0 { id } else { nil } }
+        default: []
+        }
+    }
+
     /// The Swift type name of the root module (`"MLP"`), or of each root module
     /// for a GraphDef of several (`"(MLP, MLP)"`).
     public var typeName: String {

@@ -18,6 +18,15 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
     case notRemovable(path: Path)
     /// The states given do not fit the model: every problem, sorted by path.
     case mismatch(StateMismatchError)
+    /// `merge` was asked for `expected` modules but the GraphDef holds `found`
+    /// (a GraphDef from `split(a, b)` merges as a pair, one from `split(model)`
+    /// on its own).
+    case rootCount(expected: Int, found: Int)
+    /// `update` was given abstract values (shape and dtype only) — typically a
+    /// state from a `Graph.evalShape` model or `abstractState` passed by
+    /// mistake. Writing them would leave the live model without bytes. The
+    /// paths are sorted.
+    case abstractValues(paths: [Path])
     /// Partitioning by filters failed (a variable no filter matched, a catch-all
     /// filter not in last place).
     case filter(StateError)
@@ -40,6 +49,13 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
         case .notRemovable(let path):
             "cannot pop `\(path)`: its property is not optional (pop can empty optionals, " +
                 "dictionaries and arrays of optionals)"
+        case .rootCount(let expected, let found):
+            "the GraphDef holds \(found) root module\(found == 1 ? "" : "s") but merge was asked for \(expected): " +
+                "merge a GraphDef from `split(a, b, …)` as a tuple of the same size, one from `split(model)` on its own"
+        case .abstractValues(let paths):
+            "cannot write abstract values (shape and dtype only) into a live model: `\(paths.first ?? .root)`" +
+                (paths.count > 1 ? " and \(paths.count - 1) more" : "") +
+                " — was the state taken from a `Graph.evalShape` model or an `abstractState`? Pass real values"
         case .mismatch(let error): error.description
         case .filter(let error): error.description
         }

@@ -16,6 +16,39 @@ final class MergeContext {
         self.built = Array(repeating: nil, count: objects.count)
     }
 
+    /// Builds `root` and every object below it children first, with an explicit
+    /// stack, so that each module's `init(from:)` finds its children already
+    /// built and the merge of a chain of modules thousands deep does not recurse
+    /// (and overflow the thread's stack) through nested `init(from:)` calls.
+    func build(_ root: Int) throws -> AnyObject {
+        if let existing = built[root] { return existing }
+        var open = [Bool](repeating: false, count: objects.count)
+        var stack: [(id: Int, children: [Int], next: Int)] = []
+        func push(_ id: Int) {
+            open[id] = true
+            var children: [Int] = []
+            if case .module(_, let fields) = objects[id] { fields.collectObjects(into: &children) }
+            stack.append((id, children, 0))
+        }
+        push(root)
+        while let top = stack.last {
+            if top.next < top.children.count {
+                stack[stack.count - 1].next += 1
+                let child = top.children[top.next]
+                if built[child] != nil { continue }
+                if open[child] {
+                    throw MergeFailure(path: objectPaths[child], reason: .other("the GraphDef has a reference cycle here"))
+                }
+                push(child)
+            } else {
+                stack.removeLast()
+                open[top.id] = false
+                _ = try object(top.id)
+            }
+        }
+        return try object(root)
+    }
+
     func object(_ id: Int) throws -> AnyObject {
         if let existing = built[id] { return existing }
         let made: AnyObject
@@ -137,6 +170,16 @@ struct PathCodingKey: CodingKey {
 }
 
 extension FieldDef {
+    /// The ids of the objects this field refers to, in field order.
+    func collectObjects(into ids: inout [Int]) {
+        switch self {
+        case .object(let id): ids.append(id)
+        case .keyed(let entries): for entry in entries { entry.field.collectObjects(into: &ids) }
+        case .unkeyed(let items): for item in items { item.collectObjects(into: &ids) }
+        case .attribute, .null, .skipped: break
+        }
+    }
+
     var kindName: String {
         switch self {
         case .object: "an object"

@@ -3,11 +3,15 @@ import ArborTensor
 /// A gradient-descent rule whose whole memory (moments, step count) is a
 /// `State`, so a checkpoint saves and restores it like any model state.
 ///
+/// The built-in optimizers take the arguments of their `torch.optim`
+/// namesakes, with the learning rate as a number or a `Schedule`:
+///
 /// ```swift
-/// let opt = AdamW(learningRate: .cosine(peak: 1e-3, warmupSteps: 10, totalSteps: 500))
-/// let (loss, grads) = try grad(of: model) { m in loss(m) }
+/// let opt = AdamW(learningRate: 1e-3, weightDecay: 0.01)
+/// // or AdamW(learningRate: .cosine(peak: 1e-3, warmupSteps: 10, totalSteps: 500))
+/// let (loss, grads) = try grad(of: model) { m in m(x).crossEntropy(labels: y) }
 /// try opt.update(model, gradients: grads)
-/// try checkpoint.save(opt.state)       // paths m/<param>, v/<param>, step
+/// let saved = opt.state                // paths m/<param>, v/<param>, step: save it with the model
 /// ```
 public protocol Optimizer: AnyObject {
     /// Everything the optimizer remembers, as a tree mirroring the params.

@@ -15,7 +15,8 @@ extension Path {
     ///
     /// Without a target there is no way to know whether `0` was an array index or
     /// a string key; this initializer reads canonical decimal integers as
-    /// `.index`. Use `init(parsing:matching:)` when the intended tree is known.
+    /// `.index`. Use `Path.resolve(_:separator:in:)` when the intended paths are
+    /// known: it decides index or name by what they hold.
     /// When `separator` is `nil`, `/` is used if the text contains one, else `.`.
     public init(parsing text: String, separator: Character? = nil) throws(PathParseError) {
         let parts = try Path.segments(of: text, separator: separator)

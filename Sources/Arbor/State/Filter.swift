@@ -34,12 +34,14 @@ public struct Filter: Sendable, CustomStringConvertible {
     /// Matches no leaf.
     public static let nothing = Filter(description: "nothing", isCatchAll: false) { _, _ in false }
 
-    /// Leaves of `kind`, or of a registered subclass of it.
+    /// Leaves of `kind` or of a subclass of it: by the ancestry a leaf made from
+    /// a live variable records, else (a leaf read from disk) by the kind registry.
     public static func kind(_ kind: VariableKind) -> Filter {
         Filter(description: "kind(\(kind))", isCatchAll: false) { _, leaf in leaf.kind.isKind(of: kind) }
     }
 
-    /// Leaves whose variable class is `type` or a subclass of it.
+    /// Leaves whose variable class is `type` or a subclass of it; nothing needs
+    /// registering: `state.filter(.kind(LoRAParam.self))`.
     public static func kind(_ type: Variable.Type) -> Filter { kind(type.kind) }
 
     /// Trainable parameters.

@@ -17,22 +17,30 @@ public indirect enum PureDict: Equatable, Sendable {
     /// An inner node.
     case node([PathKey: PureDict])
 
-    /// A tree from flat entries; throws on duplicate or conflicting paths.
-    public init(flat entries: some Sequence<(Path, Tensor)>) throws(StateError) {
+    /// A tree from flat entries; throws on duplicate or conflicting paths. An
+    /// array, like `State(flat:)`, so path literals type-check in the tuples:
+    /// `PureDict(flat: [(["layers", 0, "bias"], tensor)])`.
+    public init(flat entries: [(Path, Tensor)]) throws(StateError) {
         let state = try State(flat: entries.map { ($0.0, VariableState(kind: .param, value: $0.1)) })
+        self.init(validPaths: state.paths, values: state.leaves.map(\.value))
+    }
+
+    /// A tree from paths that are known to be free of duplicates and conflicts
+    /// (a `State`'s), so building it cannot fail.
+    init(validPaths paths: [Path], values: [Tensor]) {
         var root: [PathKey: PureDict] = [:]
-        for (path, leaf) in zip(state.paths, state.leaves) {
+        for (path, value) in zip(paths, values) {
             guard !path.isEmpty else {
-                self = .leaf(leaf.value)
+                self = .leaf(value)
                 return
             }
-            PureDict.insert(leaf.value, at: path.keys[...], into: &root)
+            PureDict.insert(value, at: path.keys[...], into: &root)
         }
         self = .node(root)
     }
 
     private static func insert(_ value: Tensor, at keys: ArraySlice<PathKey>, into node: inout [PathKey: PureDict]) {
-        let key = keys.first!
+        guard let key = keys.first else { return }
         if keys.count == 1 {
             node[key] = .leaf(value)
             return

@@ -6,8 +6,8 @@ extension State: CustomStringConvertible {
     /// State: 4 variables, 24 elements, 96 B
     ///   layers
     ///     0
-    ///       bias: Param float32 [2]
-    ///       weight: Param float32 [2, 2]
+    ///       bias: Param F32 [2]
+    ///       weight: Param F32 [2, 2]
     /// ```
     public var description: String {
         var lines = ["State: \(count) variable\(count == 1 ? "" : "s"), \(elementCount) elements, "

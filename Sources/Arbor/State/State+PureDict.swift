@@ -1,8 +1,9 @@
 extension State {
     /// The values as a nested tree of plain tensors (kinds and metadata dropped).
+    /// The empty state gives an empty node; a state whose only leaf is at the
+    /// root gives that leaf. `Codable`, so JSON is one line each way.
     public func toPureDict() -> PureDict {
-        // Paths are valid (sorted, conflict-free), so this cannot fail.
-        (try? PureDict(flat: zip(paths, leaves.map(\.value)))) ?? .node([:])
+        PureDict(validPaths: paths, values: leaves.map(\.value))
     }
 
     /// Replaces leaf values by the tensors of `dict`, keeping kinds and metadata.

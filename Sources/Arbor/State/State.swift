@@ -34,8 +34,16 @@ public struct State: Equatable, Sendable {
 
     /// A state from flat entries in any order. Throws on a duplicate path or a
     /// path that is also the prefix of another (a leaf cannot have children).
-    public init(flat entries: some Sequence<(Path, VariableState)>) throws(StateError) {
-        var pairs = Array(entries)
+    ///
+    /// The entries are an array (not any sequence) so that path literals
+    /// type-check inside the tuples — Swift infers them only when this is the
+    /// one `init(flat:)`. Pass a sequence as `Array(zip(paths, leaves))`.
+    ///
+    /// ```swift
+    /// let state = try State(flat: [(["layers", 0, "bias"], leaf)])
+    /// ```
+    public init(flat entries: [(Path, VariableState)]) throws(StateError) {
+        var pairs = entries
         if !pairs.indices.dropFirst().allSatisfy({ pairs[$0 - 1].0 < pairs[$0].0 }) {
             pairs.sort { $0.0 < $1.0 }
         }
@@ -65,17 +73,44 @@ public struct State: Equatable, Sendable {
 
     /// Position of `path` among the leaves, or `nil`.
     func position(of path: Path) -> Int? {
+        let low = lowerBound(of: path)
+        return low < paths.count && paths[low] == path ? low : nil
+    }
+
+    /// The first position whose path is not before `path` (binary search).
+    func lowerBound(of path: Path) -> Int {
         var low = 0, high = paths.count
         while low < high {
             let middle = (low + high) / 2
             if paths[middle] < path { low = middle + 1 } else { high = middle }
         }
-        return low < paths.count && paths[low] == path ? low : nil
+        return low
     }
 
     /// The leaf at `path`, or `nil` (binary search).
+    ///
+    /// Assigning a leaf replaces the one at `path` with the checks of
+    /// `Graph.update`: the path must exist and the new leaf must have the same
+    /// shape, dtype and kind — a violation is a programming error and traps,
+    /// like an array index out of range (`set(_:at:)` throws instead). A new
+    /// path is never added this way: use `insert(_:at:)`. Assigning `nil`
+    /// removes the leaf.
+    ///
+    /// ```swift
+    /// state[["layers", 0, "bias"]] = VariableState(kind: .param, value: Tensor([1, 2] as [Float]))
+    /// ```
     public subscript(path: Path) -> VariableState? {
-        position(of: path).map { leaves[$0] }
+        get { position(of: path).map { leaves[$0] } }
+        set {
+            guard let newValue else {
+                remove(at: path)
+                return
+            }
+            do { try set(newValue, at: path) } catch {
+                preconditionFailure("State[\(path)] = \(newValue): \(error) " +
+                                    "(use `try state.set(_:at:)` to handle this, `insert(_:at:)` to add a path)")
+            }
+        }
     }
 
     /// The leaves under `prefix`, with `prefix` removed from their paths.
@@ -160,14 +195,17 @@ public struct State: Equatable, Sendable {
     /// `merge` with the states in an array.
     public static func merge(_ states: [State]) throws(StateError) -> State {
         if states.count == 1 { return states[0] }
-        return try State(flat: states.lazy.flatMap { zip($0.paths, $0.leaves) })
+        return try State(flat: states.flatMap { zip($0.paths, $0.leaves) })
     }
 
     /// Turns name keys that spell integers (`"0"`) into indices, for a tree whose
     /// key types were lost (JSON, Orbax). Where a node holds both `"0"` and `0`,
-    /// the names are left alone.
+    /// the names are left alone. This cannot fail: at each node a name becomes an
+    /// index only when no sibling already is that index, so the tree keeps its
+    /// shape (only the sort order changes).
     public func restoringIntPaths() -> State {
         let converted = PathKeyRestoration.restore(paths)
-        return (try? State(flat: zip(converted, leaves))) ?? self
+        let order = converted.indices.sorted { converted[$0] < converted[$1] }
+        return State(sortedPaths: order.map { converted[$0] }, leaves: order.map { leaves[$0] })
     }
 }

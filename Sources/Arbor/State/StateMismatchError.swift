@@ -1,8 +1,10 @@
 /// Every way a state fails to fit its target, in one error, sorted by path.
 ///
 /// Restoring a checkpoint, merging a state into a GraphDef, updating a model,
-/// replacing by a pure dict and loading a state dict all report through this
-/// type, so a user sees *all* missing, unexpected, mis-shaped, mis-typed and
+/// validating a state, setting a leaf and replacing by a pure dict all report
+/// through this type (loading a state dict reports through
+/// `StateDictLoadError`, whose report lists its own problems), so a user sees
+/// *all* missing, unexpected, mis-shaped, mis-typed and
 /// wrong-kind entries at once — with a suggestion when an unexpected path looks
 /// like a missing one spelled differently, with other separators, or with an
 /// integer key stored as a string.

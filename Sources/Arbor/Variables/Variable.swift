@@ -9,6 +9,7 @@
 /// final class Intermediate: Variable {}          // a user kind: nothing else to write
 /// let w = Param(shape: [4, 8])                    // zeros, or abstract inside `Graph.evalShape`
 /// let b = Param(Tensor([0, 0] as [Float]))
+/// final class LoRAParam: Param {}                // a `.param` for filters, and its own kind
 /// ```
 ///
 /// A kind's name (`kind`) is what a `State` and a checkpoint record; it defaults
@@ -50,8 +51,9 @@ open class Variable: Codable {
         }
     }
 
-    /// This variable's kind (`type(of: self).kind`).
-    public var kind: VariableKind { type(of: self).kind }
+    /// This variable's kind (`type(of: self).kind`), with its class ancestry, so
+    /// kind filters match subclasses without registration.
+    public var kind: VariableKind { VariableKind(of: type(of: self)) }
     /// The value's shape.
     public var shape: [Int] { value.shape }
     /// The value's dtype.
@@ -93,29 +95,37 @@ open class Variable: Codable {
 }
 
 extension Variable: CustomStringConvertible {
-    /// `Param(float32 [4, 8])`.
+    /// The kind, the dtype's safetensors name and the shape: `Param(F32 [4, 8])`,
+    /// or `Param(F32 [4, 8], abstract)` for an abstract value.
     public var description: String {
         let note = value.isAbstract ? ", abstract" : ""
         return "\(kind)(\(dtype) \(shape)\(note))"
     }
 }
 
-/// A trainable parameter (weights, biases, embeddings).
-public final class Param: Variable {
-    override public class var kind: VariableKind { .param }
+/// A trainable parameter (weights, biases, embeddings). Subclass it for a kind
+/// of parameter of your own (`final class LoRAParam: Param {}`): the subclass is
+/// its own kind and still matches `.param`. The built-in kinds below are open
+/// the same way.
+open class Param: Variable {
+    /// `.param` for this class; a subclass gets its own class name (see `Variable.kind`).
+    override open class var kind: VariableKind { self == Param.self ? .param : super.kind }
 }
 
 /// A running statistic updated outside gradient descent (BatchNorm mean/var).
-public final class BatchStat: Variable {
-    override public class var kind: VariableKind { .batchStat }
+open class BatchStat: Variable {
+    /// `.batchStat` for this class; a subclass gets its own class name (see `Variable.kind`).
+    override open class var kind: VariableKind { self == BatchStat.self ? .batchStat : super.kind }
 }
 
 /// A cache that is state but not a parameter (attention kv-cache and the like).
-public final class Cache: Variable {
-    override public class var kind: VariableKind { .cache }
+open class Cache: Variable {
+    /// `.cache` for this class; a subclass gets its own class name (see `Variable.kind`).
+    override open class var kind: VariableKind { self == Cache.self ? .cache : super.kind }
 }
 
 /// Random-number state (for example a key and a counter for dropout).
-public final class RngState: Variable {
-    override public class var kind: VariableKind { .rngState }
+open class RngState: Variable {
+    /// `.rngState` for this class; a subclass gets its own class name (see `Variable.kind`).
+    override open class var kind: VariableKind { self == RngState.self ? .rngState : super.kind }
 }

@@ -4,16 +4,46 @@
 /// A `State` records kinds by name, not by Swift type, so a checkpoint restored
 /// without a target still knows that `bn/mean` is a `BatchStat`. Every
 /// `Variable` subclass has a kind (its class name unless it overrides
-/// `Variable.kind`); the kind registry maps names back to classes so a state can
-/// be merged into variables of the right type. Built-in kinds are registered
-/// from the start; a user kind is registered the first time a model holding one
-/// is split, or explicitly with `register(_:)`.
+/// `Variable.kind`).
+///
+/// A kind taken from a live variable (`variable.kind`, every leaf `Graph.split`
+/// or `Graph.state` makes) also carries the kind names of its superclasses, so
+/// `.kind(Param.self)` matches a `LoRAParam: Param` leaf with nothing
+/// registered. Only the name is written to disk: for a leaf read back from a
+/// checkpoint, a kind filter matches the exact name, and subclasses through the
+/// kind registry, which maps names back to classes (built-in kinds from the
+/// start, a user kind once a model holding one is split, or with `register(_:)`).
+/// Two kinds are equal when their names are.
 public struct VariableKind: Hashable, Sendable, CustomStringConvertible {
     /// The stable name written to checkpoints (`"Param"`).
     public let name: String
+    /// Kind names of the superclasses, nearest first (`["Param", "Variable"]` for a
+    /// `LoRAParam: Param`); empty when the kind was made from a name alone.
+    public let ancestors: [String]
 
     /// A kind by name. Prefer the static members or `MyKind.kind`.
-    public init(_ name: String) { self.name = name }
+    public init(_ name: String) {
+        self.name = name
+        self.ancestors = []
+    }
+
+    /// The kind of `type` with its class ancestry, as every leaf made from a
+    /// live variable records it.
+    public init(of type: Variable.Type) {
+        name = type.kind.name
+        var names: [String] = []
+        var current: AnyClass? = _getSuperclass(type)
+        while let cls = current, let variableType = cls as? Variable.Type {
+            names.append(variableType.kind.name)
+            current = _getSuperclass(cls)
+        }
+        ancestors = names
+    }
+
+    /// Equal names are equal kinds (ancestry is a cache of the class hierarchy).
+    public static func == (lhs: VariableKind, rhs: VariableKind) -> Bool { lhs.name == rhs.name }
+
+    public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 
     /// Trainable parameters.
     public static let param = VariableKind("Param")
@@ -59,9 +89,10 @@ public struct VariableKind: Hashable, Sendable, CustomStringConvertible {
         VariableKind.registry.withLock { $0[name] }
     }
 
-    /// Whether this kind is `kind` or a subclass of it (by the registered classes).
+    /// Whether this kind is `kind` or a subclass of it: by the recorded ancestry
+    /// when there is one, else by the registered classes.
     public func isKind(of kind: VariableKind) -> Bool {
-        if self == kind { return true }
+        if self == kind || ancestors.contains(kind.name) { return true }
         guard let mine = variableType, let theirs = kind.variableType else { return false }
         return mine.isSubclass(of: theirs)
     }
@@ -100,8 +131,8 @@ extension VariableKind: Codable {
         try container.encode(name)
     }
 
-    /// Reads a bare name.
+    /// Reads a bare name (the ancestry is not stored; see the type's comment).
     public init(from decoder: any Decoder) throws {
-        name = try decoder.singleValueContainer().decode(String.self)
+        self.init(try decoder.singleValueContainer().decode(String.self))
     }
 }

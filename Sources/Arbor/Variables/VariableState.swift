@@ -39,7 +39,8 @@ public struct VariableState: Equatable, Sendable {
 }
 
 extension VariableState: CustomStringConvertible {
-    /// `Param float32 [4, 8]`, with metadata when there is some.
+    /// `Param F32 [4, 8]` (`abstract` appended for an abstract value), with
+    /// metadata in braces when there is some.
     public var description: String {
         let base = "\(kind) \(dtype) \(value.shape)" + (value.isAbstract ? " abstract" : "")
         return metadata.isEmpty ? base : base + " {\(metadata)}"
