@@ -60,9 +60,10 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
             try check(MPI_Bcast(&count, 1, arbor_mpi_int64(), Int32(root), communicator), "MPI_Bcast")
             var buffer = rank == root ? bytes : [UInt8](repeating: 0, count: Int(count))
             let length = try int32(buffer.count)
-            try buffer.withUnsafeMutableBytes { (raw) throws(ProcessGroupError) in
-                try check(MPI_Bcast(raw.baseAddress, length, arbor_mpi_byte(), Int32(root), communicator), "MPI_Bcast")
+            let code = buffer.withUnsafeMutableBytes { raw in
+                MPI_Bcast(raw.baseAddress, length, arbor_mpi_byte(), Int32(root), communicator)
             }
+            try check(code, "MPI_Bcast")
             return buffer
         }
     }
@@ -82,12 +83,13 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
             _ = try int32(total)
             var received = [UInt8](repeating: 0, count: total)
             let sendCount = try int32(bytes.count)
-            try bytes.withUnsafeBytes { (send) throws(ProcessGroupError) in
-                try received.withUnsafeMutableBytes { (receive) throws(ProcessGroupError) in
-                    try check(MPI_Allgatherv(send.baseAddress, sendCount, arbor_mpi_byte(), receive.baseAddress,
-                                             receiveCounts, displacements, arbor_mpi_byte(), communicator), "MPI_Allgatherv")
+            let code = bytes.withUnsafeBytes { send in
+                received.withUnsafeMutableBytes { receive in
+                    MPI_Allgatherv(send.baseAddress, sendCount, arbor_mpi_byte(), receive.baseAddress,
+                                   receiveCounts, displacements, arbor_mpi_byte(), communicator)
                 }
             }
+            try check(code, "MPI_Allgatherv")
             return counts.indices.map { r in
                 let start = Int(displacements[r])
                 return Array(received[start..<(start + Int(counts[r]))])
