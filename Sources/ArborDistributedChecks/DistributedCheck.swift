@@ -35,5 +35,5 @@ public struct DistributedCheck: Sendable {
     }
 
     /// Every check this module offers: collectives, sharding across ranks, FSDP training.
-    public static var all: [DistributedCheck] { CollectiveChecks.all + ShardingChecks.all }
+    public static var all: [DistributedCheck] { CollectiveChecks.all + ShardingChecks.all + FSDPChecks.all }
 }
