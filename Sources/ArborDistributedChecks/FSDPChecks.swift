@@ -34,25 +34,57 @@ public enum FSDPChecks {
         return (Tensor(Array(ids[slice]), shape: [range.count, length]), Tensor(Array(targets[slice]), shape: [range.count, length]))
     }
 
-    /// Trains `steps` steps with FSDP on `group` and with one process on the
-    /// whole batches; returns the largest relative difference (‖a − b‖ / ‖b‖
-    /// per parameter) and whether every parameter is bitwise equal.
+    /// A training task: a model maker, the global batch size, and the loss
+    /// of step `step` on rows `rows` of that step's global batch.
+    public struct Task<M: Module>: Sendable {
+        let rows: Int
+        let makeModel: @Sendable () -> M
+        let loss: @Sendable (M, Int, Range<Int>) -> Tensor
+    }
+
+    /// Next-token prediction with the small GPT-2 (12 sequences per batch).
+    public static let gpt2 = Task<GPT2>(rows: rows, makeModel: { GPT2(config, key: RandomKey(seed: 5)) }) { m, step, range in
+        let (x, y) = tensors(step, rows: range)
+        return m(x).crossEntropy(labels: y)
+    }
+
+    /// The two-spirals data set with a tanh MLP (the example's data; its
+    /// network's BatchNorm and dropout are left out, as they are per-rank state).
+    public static let spirals: Task<MLP> = {
+        let data = TwoSpirals(count: 96, key: RandomKey(seed: 11))
+        return Task(rows: 24, makeModel: { MLP([2, 16, 16, 2], activations: [.tanh, .tanh], key: RandomKey(seed: 3)) }) {
+            m, step, range in
+            let start = (step * 24) % data.count
+            let (x, y) = data.batch((start + range.lowerBound)..<(start + range.upperBound))
+            return m(x).crossEntropy(labels: y)
+        }
+    }()
+
+    /// Trains `steps` steps with FSDP on `group` (each rank on its equal share
+    /// of every global batch) and with one process on the whole batches;
+    /// returns the largest relative difference (‖a − b‖ / ‖b‖ per parameter)
+    /// and whether every parameter is bitwise equal.
     public static func compare(
         group: some ProcessGroup, steps: Int = 3, optimizer: () -> any Optimizer
     ) throws -> (relative: Double, bitwise: Bool) {
-        let reference = GPT2(config, key: RandomKey(seed: 5))
+        try compare(gpt2, group: group, steps: steps, optimizer: optimizer)
+    }
+
+    /// `compare` for any task.
+    public static func compare<M: Module>(
+        _ task: Task<M>, group: some ProcessGroup, steps: Int = 3, optimizer: () -> any Optimizer
+    ) throws -> (relative: Double, bitwise: Bool) {
+        let reference = task.makeModel()
         let referenceOptimizer = optimizer()
         for step in 0..<steps {
-            let (x, y) = tensors(step, rows: 0..<rows)
-            let (_, gradients) = try grad(of: reference) { m in m(x).crossEntropy(labels: y) }
+            let (_, gradients) = try grad(of: reference) { m in task.loss(m, step, 0..<task.rows) }
             try referenceOptimizer.update(reference, gradients: gradients)
         }
 
-        let trainer = try FSDPTrainer(model: GPT2(config, key: RandomKey(seed: 5)), optimizer: optimizer(), group: group)
-        let share = rows / group.size
+        let trainer = try FSDPTrainer(model: task.makeModel(), optimizer: optimizer(), group: group)
+        let share = task.rows / group.size
         for step in 0..<steps {
-            let (x, y) = tensors(step, rows: (group.rank * share)..<((group.rank + 1) * share))
-            try trainer.step { m in m(x).crossEntropy(labels: y) }
+            try trainer.step { m in task.loss(m, step, (group.rank * share)..<((group.rank + 1) * share)) }
         }
         let trained = try trainer.gatheredParameters()
         let expected = try Graph.state(reference, .param)
@@ -85,6 +117,11 @@ public enum FSDPChecks {
             guard rows % group.size == 0 else { return nil }
             let result = try compare(group: group) { Adam(learningRate: 0.01) }
             return result.relative <= 1e-3 ? nil : "relative difference \(result.relative)"
+        },
+        DistributedCheck("FSDP two-spirals MLP (SGD) equals one process to 1e-6") { group in
+            guard spirals.rows % group.size == 0 else { return nil }
+            let result = try compare(spirals, group: group, steps: 5) { SGD(learningRate: 0.2) }
+            return result.relative <= 1e-6 ? nil : "relative difference \(result.relative)"
         },
         DistributedCheck("FSDP training on one rank is bitwise one process") { group in
             guard group.size == 1 else { return nil }

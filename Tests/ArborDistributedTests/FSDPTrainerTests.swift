@@ -22,4 +22,13 @@ import Testing
         for result in results { #expect(result.relative <= 1e-3) }
         print("FSDP Adam, \(ranks) ranks: relative difference \(results[0].relative), bitwise \(results[0].bitwise)")
     }
+
+    @Test(arguments: [1, 2, 4])
+    func twoSpiralsOnThreadRanksEqualsOneProcess(ranks: Int) throws {
+        let results = try ThreadProcessGroup.run(ranks: ranks) { group in
+            try FSDPChecks.compare(FSDPChecks.spirals, group: group, steps: 5) { SGD(learningRate: 0.2) }
+        }
+        for result in results { #expect(result.relative <= 1e-6) }
+        print("FSDP two-spirals SGD, \(ranks) ranks: relative difference \(results[0].relative), bitwise \(results[0].bitwise)")
+    }
 }
