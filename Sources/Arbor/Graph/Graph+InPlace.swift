@@ -8,7 +8,8 @@ extension Graph {
     /// model does not have. Leaves may be a subset of the model's variables.
     /// Abstract values (from `Graph.evalShape` or `abstractState`) are refused
     /// with `GraphError.abstractValues`, naming the paths, unless the model's
-    /// own variable there is abstract too.
+    /// own variable there is abstract too. A sharded leaf (abstract global value,
+    /// bytes in its shards) is not abstract in this sense.
     public static func update(
         _ model: some Module, _ states: State..., ignoringUnknownPaths: Bool = false
     ) throws(GraphError) {
@@ -32,7 +33,11 @@ extension Graph {
                 let want = capture.leaves[position]
                 StateComparison.check(leaf, against: want,
                                       at: path, options: [], into: &problems)
-                if leaf.value.isAbstract && !capture.states[position].value.isAbstract { abstract.append(path) }
+                // A sharded leaf's value is abstract but its bytes live in its shards.
+                let current = capture.states[position]
+                let leafHasBytes = !leaf.value.isAbstract || leaf.sharded != nil
+                let modelHasBytes = !current.value.isAbstract || current.sharded != nil
+                if !leafHasBytes && modelHasBytes { abstract.append(path) }
                 writes.append((position, leaf))
             }
         }
@@ -49,6 +54,7 @@ extension Graph {
             let variable = capture.variables[position]
             variable.value = leaf.value
             variable.metadata = leaf.metadata
+            variable.sharded = leaf.sharded
         }
     }
 

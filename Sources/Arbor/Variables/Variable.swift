@@ -21,6 +21,9 @@ open class Variable: Codable {
     public var value: Tensor
     /// Sharding spec and free-form entries.
     public var metadata: VariableMetadata
+    /// This process's shards when the value is split over a mesh (`value` is
+    /// then abstract, of the global shape); see `VariableState.sharded`.
+    public var sharded: ShardedTensor?
 
     /// The kind name recorded for this class in states and checkpoints.
     open class var kind: VariableKind { VariableKind(String(describing: self)) }
@@ -61,7 +64,7 @@ open class Variable: Codable {
 
     /// Kind, value and metadata as a value (a `State` leaf).
     public var state: VariableState {
-        VariableState(kind: kind, value: value, metadata: metadata)
+        VariableState(kind: kind, value: value, metadata: metadata, sharded: sharded)
     }
 
     // MARK: Codable
@@ -98,7 +101,7 @@ extension Variable: CustomStringConvertible {
     /// The kind, the dtype's safetensors name and the shape: `Param(F32 [4, 8])`,
     /// or `Param(F32 [4, 8], abstract)` for an abstract value.
     public var description: String {
-        let note = value.isAbstract ? ", abstract" : ""
+        let note = sharded != nil ? ", sharded" : value.isAbstract ? ", abstract" : ""
         return "\(kind)(\(dtype) \(shape)\(note))"
     }
 }
