@@ -91,9 +91,42 @@ public struct CheckpointDirectory: Sendable {
 
     /// Removes temporary directories of interrupted saves. Call only when no other
     /// process is saving into this directory.
-    public func removeLeftovers() throws(CheckpointError) {
+    ///
+    /// A step that was being replaced is never lost: where the file system could
+    /// not swap the two directories in one step, the old one waits under
+    /// `.tmp-old-step_…` while the new one is renamed in, and a crash between the
+    /// two renames leaves that aside copy as the only one. Such a copy is renamed
+    /// back to its step name (it was complete when moved aside) instead of deleted.
+    /// Returns the steps recovered that way.
+    @discardableResult
+    public func removeLeftovers() throws(CheckpointError) -> [URL] {
+        var recovered: [URL] = []
         for leftover in try leftovers() {
+            if let original = CheckpointDirectory.stepMovedAside(leftover.lastPathComponent) {
+                let stepURL = url.appendingPathComponent(original, isDirectory: true)
+                let commit = leftover.appendingPathComponent(CheckpointMetadata.fileName)
+                if !DurableFileSystem.exists(stepURL), DurableFileSystem.exists(commit) {
+                    try fileSystem { () throws(FileIOError) in
+                        try DurableFileSystem.rename(leftover, to: stepURL)
+                        try DurableFileSystem.syncDirectory(url)
+                    }
+                    recovered.append(stepURL)
+                    continue
+                }
+            }
             try fileSystem { () throws(FileIOError) in try DurableFileSystem.remove(leftover) }
         }
+        return recovered
+    }
+
+    /// The step name in `.tmp-old-step_00000100-1a2b3c4d`, the name a replaced
+    /// step waits under; `nil` for every other temporary name.
+    package static func stepMovedAside(_ name: String) -> String? {
+        let prefix = StepStaging.temporaryPrefix + "old-"
+        guard name.hasPrefix(prefix) else { return nil }
+        let rest = name.dropFirst(prefix.count)
+        guard let dash = rest.lastIndex(of: "-") else { return nil }
+        let step = String(rest[..<dash])
+        return StepDirectoryName.step(fromName: step) == nil ? nil : step
     }
 }

@@ -50,17 +50,24 @@ package enum DurableFileSystem {
     }
 
     /// Renames the finished `staging` file or directory to `url` and flushes the
-    /// parent. An existing `url` is first moved aside to `aside` (by default a
-    /// hidden sibling), then the new one renamed in (the old one moved back if that
-    /// fails), the parent flushed, and only then the old one deleted; a crash in
-    /// between leaves the aside copy, never a half-written `url`. (Linux's
-    /// `renameat2` exchange would make the swap one step, but Glibc does not
-    /// export it to Swift; two renames work on every platform.)
+    /// parent. An existing `url` is swapped with `staging` in one atomic step
+    /// (`renameat2(RENAME_EXCHANGE)` on Linux, `renamex_np(RENAME_SWAP)` on
+    /// macOS), so the name never stops pointing at a complete copy; the old one,
+    /// now under the staging name, is deleted after the parent is flushed. Where
+    /// the file system cannot exchange, the old one is first renamed to `aside`
+    /// (by default a hidden sibling) and the new one renamed in; a crash between
+    /// those two renames leaves the old copy only under `aside`, which is why
+    /// callers must treat an aside name as possibly the only copy (see
+    /// `CheckpointDirectory.removeLeftovers`).
     package static func moveIntoPlace(_ staging: URL, at url: URL, aside: URL? = nil) throws(FileIOError) {
         let parent = url.deletingLastPathComponent()
         guard exists(url) else {
             try rename(staging, to: url)
             return try syncDirectory(parent)
+        }
+        if try exchange(staging, url) {
+            try syncDirectory(parent)
+            return try remove(staging)
         }
         let old = aside ?? parent.appendingPathComponent(".\(url.lastPathComponent).arbor-old-\(UUID().uuidString.prefix(8))")
         try rename(url, to: old)
@@ -70,6 +77,18 @@ package enum DurableFileSystem {
         }
         try syncDirectory(parent)
         try remove(old)
+    }
+
+    /// Atomically swaps the entries `a` and `b` (both must exist). Returns `false`
+    /// when this platform or file system cannot (the caller then falls back to two
+    /// renames); throws for any other failure.
+    package static func exchange(_ a: URL, _ b: URL) throws(FileIOError) -> Bool {
+        guard let result = systemExchange(a.path, b.path) else { return false }
+        if result == 0 { return true }
+        let error = Errno(rawValue: errno)
+        // Not supported by the kernel or this file system: fall back.
+        if error == .invalidArgument || error == .noFunction || error == .notSupported { return false }
+        throw FileIOError(path: b.path, operation: "exchange with \(a.lastPathComponent)", error: error)
     }
 
     /// Creates a directory and any missing parents.
@@ -122,6 +141,34 @@ package enum DurableFileSystem {
     static func lastError(path: String, operation: String) -> FileIOError {
         FileIOError(path: path, operation: operation, error: Errno(rawValue: errno))
     }
+
+    /// The platform's atomic exchange of two names, or `nil` where there is none.
+    /// Glibc's `renameat2` (2.28+) is not visible to Swift, so it is looked up at
+    /// run time; an older C library simply has no exchange.
+    private static func systemExchange(_ a: String, _ b: String) -> Int32? {
+        #if os(Linux)
+        typealias RenameAt2 = @convention(c) (Int32, UnsafePointer<CChar>, Int32, UnsafePointer<CChar>, UInt32) -> Int32
+        guard let symbol = renameat2Symbol else { return nil }
+        let renameat2 = unsafeBitCast(symbol, to: RenameAt2.self)
+        let currentDirectory: Int32 = -100      // AT_FDCWD
+        let exchangeFlag: UInt32 = 1 << 1       // RENAME_EXCHANGE
+        return renameat2(currentDirectory, a, currentDirectory, b, exchangeFlag)
+        #elseif canImport(Darwin)
+        let swapFlag: UInt32 = 0x0000_0002      // RENAME_SWAP
+        return renamex_np(a, b, swapFlag)
+        #else
+        return nil
+        #endif
+    }
+
+    #if os(Linux)
+    /// `renameat2` from the process's C library, looked up once.
+    // Written once by the lazy initializer, only read afterwards.
+    nonisolated(unsafe) private static let renameat2Symbol: UnsafeMutableRawPointer? = {
+        guard let handle = dlopen(nil, RTLD_NOW) else { return nil }
+        return dlsym(handle, "renameat2")
+    }()
+    #endif
 
     /// POSIX `rename`, named apart from `DurableFileSystem.rename`.
     private static func systemRename(_ from: String, _ to: String) -> Int32 {

@@ -108,3 +108,41 @@ import Testing
         #expect(try CheckpointDirectory(url: directory.file("missing")).leftovers() == [])
     }
 }
+
+/// A step replaced with two renames (file systems without an atomic exchange)
+/// waits under `.tmp-old-step_…` for a moment; if the process dies then, that is
+/// the only copy, and the next manager must put it back rather than delete it.
+@Suite struct LeftoverRecoveryTests {
+    @Test func anAsideStepWithoutItsOriginalIsRecoveredNotDeleted() async throws {
+        let directory = try TemporaryDirectory()
+        let manager = try CheckpointManager(directory: directory.url)
+        try await manager.save(step: 7, items: ["meta": .json(Data("{\"a\":1}".utf8))])
+        try await manager.close()
+        let step = directory.file("step_00000007")
+        let aside = directory.file(".tmp-old-step_00000007-1a2b3c4d")
+        try FileManager.default.moveItem(at: step, to: aside)      // the crash window
+
+        let reopened = try CheckpointManager(directory: directory.url)
+        #expect(try await reopened.allSteps() == [7])
+        #expect(!FileManager.default.fileExists(atPath: aside.path))
+        #expect(try CheckpointDirectory(url: directory.url).leftovers().isEmpty)
+    }
+
+    @Test func anAsideStepWhoseOriginalExistsIsRemoved() async throws {
+        let directory = try TemporaryDirectory()
+        let manager = try CheckpointManager(directory: directory.url)
+        try await manager.save(step: 7, items: ["meta": .json(Data("{\"a\":1}".utf8))])
+        try await manager.close()
+        let aside = directory.file(".tmp-old-step_00000007-1a2b3c4d")
+        try FileManager.default.copyItem(at: directory.file("step_00000007"), to: aside)
+        _ = try CheckpointManager(directory: directory.url)
+        #expect(!FileManager.default.fileExists(atPath: aside.path))
+    }
+
+    @Test func onlyReplacedStepNamesAreRecognised() {
+        #expect(CheckpointDirectory.stepMovedAside(".tmp-old-step_00000007-1a2b3c4d") == "step_00000007")
+        #expect(CheckpointDirectory.stepMovedAside(".tmp-step_00000007-1a2b3c4d") == nil)
+        #expect(CheckpointDirectory.stepMovedAside(".tmp-old-notastep-1a2b3c4d") == nil)
+        #expect(CheckpointDirectory.stepMovedAside(".tmp-deleted-step_00000007-1a2b3c4d") == nil)
+    }
+}
