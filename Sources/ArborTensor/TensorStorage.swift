@@ -36,6 +36,8 @@ package final class TensorStorage: @unchecked Sendable {
     package let byteCount: Int
     /// Where the bytes come from.
     package let backing: Backing
+    /// For a mapped window, where its bytes start in the file (for `pread`).
+    package let fileOffset: Int
 
     /// Allocates `byteCount` bytes, zero-filled when `zeroed` is true.
     package init(allocating byteCount: Int, zeroed: Bool = true) {
@@ -48,6 +50,7 @@ package final class TensorStorage: @unchecked Sendable {
         self.baseAddress = pointer
         self.byteCount = byteCount
         self.backing = .owned
+        self.fileOffset = 0
     }
 
     /// Owned buffers at least this large are aligned to `hugePageSize` and ask
@@ -90,6 +93,7 @@ package final class TensorStorage: @unchecked Sendable {
         self.baseAddress = file.baseAddress.map { UnsafeMutableRawPointer(mutating: $0 + range.lowerBound) }
         self.byteCount = range.count
         self.backing = .mapped(file)
+        self.fileOffset = range.lowerBound
     }
 
     /// Storage with no bytes, for abstract tensors.
@@ -97,6 +101,7 @@ package final class TensorStorage: @unchecked Sendable {
         self.baseAddress = nil
         self.byteCount = byteCount
         self.backing = .abstract
+        self.fileOffset = 0
     }
 
     /// Whether tensors may write into these bytes when uniquely referenced.

@@ -11,6 +11,9 @@ struct RuleEngine {
     func applies(to tensor: Tensor) -> Bool { rank.map { $0 == tensor.rank } ?? true }
 
     func regex(_ pattern: String) throws(StateDictRuleError) -> NSRegularExpression {
+        if let reason = RulePattern.backtrackingRisk(in: pattern) {
+            throw .slowPattern(ruleSet: ruleSet, rule: index, pattern: pattern, reason: reason)
+        }
         do { return try NSRegularExpression(pattern: pattern) } catch {
             throw .badPattern(ruleSet: ruleSet, rule: index, pattern: pattern)
         }

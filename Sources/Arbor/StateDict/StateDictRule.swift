@@ -109,6 +109,11 @@ public struct StateDictRule: Codable, Sendable, Equatable {
         for pattern in (op == "split" ? [inverseMatch] : [match, inverseMatch]).compactMap({ $0 }) where (try? NSRegularExpression(pattern: pattern)) == nil {
             throw .badPattern(ruleSet: ruleSet, rule: index, pattern: pattern)
         }
+        for pattern in (op == "split" ? [inverseMatch] : [match, inverseMatch]).compactMap({ $0 }) {
+            if let reason = RulePattern.backtrackingRisk(in: pattern) {
+                throw .slowPattern(ruleSet: ruleSet, rule: index, pattern: pattern, reason: reason)
+            }
+        }
     }
 
     func apply(to tensors: StateDict, inverse: Bool, ruleSet: String, index: Int) throws(StateDictRuleError) -> StateDict {

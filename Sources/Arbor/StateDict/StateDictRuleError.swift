@@ -9,6 +9,8 @@ public enum StateDictRuleError: Error, Equatable, Sendable, CustomStringConverti
     case missingField(ruleSet: String, rule: Int, op: String, field: String)
     /// A `match` is not a valid regular expression.
     case badPattern(ruleSet: String, rule: Int, pattern: String)
+    /// A `match` could take exponential time on some names (see `RulePattern`).
+    case slowPattern(ruleSet: String, rule: Int, pattern: String, reason: String)
     /// A `cast` names a dtype Arbor does not know.
     case unknownDType(ruleSet: String, rule: Int, dtype: String)
     /// A `transpose` matched a tensor that is not 2-D.
@@ -33,6 +35,8 @@ public enum StateDictRuleError: Error, Equatable, Sendable, CustomStringConverti
             return "rules \(set), rule \(rule) (\(op)): needs the field \"\(field)\""
         case let .badPattern(set, rule, pattern):
             return "rules \(set), rule \(rule): \"\(pattern)\" is not a valid regular expression"
+        case let .slowPattern(set, rule, pattern, reason):
+            return "rules \(set), rule \(rule): \"\(pattern)\" is refused: \(reason)"
         case let .unknownDType(set, rule, dtype):
             return "rules \(set), rule \(rule) (cast): unknown dtype \"\(dtype)\" (use F32, F16, BF16, F64 or a safetensors dtype name)"
         case let .notTwoDimensional(set, rule, tensor, shape):
