@@ -147,7 +147,7 @@ public enum MappedFileError: Error, Equatable, CustomStringConvertible {
     case cannotMap(path: String, reason: String)
     /// `pread` failed.
     case cannotRead(path: String, reason: String)
-    /// The file ended at `at` though it had `expected` bytes when opened:
+    /// Byte `at` could not be read though the file had `expected` bytes when opened:
     /// another process truncated or replaced it while it was being read.
     case changedWhileReading(path: String, expected: Int, at: Int)
 
@@ -176,7 +176,7 @@ public enum MappedFileError: Error, Equatable, CustomStringConvertible {
         case let .cannotOpen(_, reason), let .cannotMap(_, reason), let .cannotRead(_, reason): reason
         case .notARegularFile: "not a regular file"
         case let .changedWhileReading(_, expected, at):
-            "the file changed while being read: it ends at byte \(at) but had \(expected) bytes when opened"
+            "the file changed while being read: byte \(at) is gone (it had \(expected) bytes when opened)"
         }
     }
 }

@@ -4,8 +4,8 @@
 /// such as `(a?){30}a{30}` or `(a+)+b` takes time exponential in the name's
 /// length (20 s for one name), and names come from files. Rather than ship a
 /// second regex engine, rules refuse the constructs that backtrack
-/// exponentially: a quantifier (`*`, `+`, `?`, `{n,m}`) applied to a group
-/// that itself holds a quantifier or an alternation (`|`), and backreferences
+/// exponentially: a repeating quantifier (`*`, `+`, `{n,m}` with m > 1) applied
+/// to a group that itself holds a quantifier or an alternation (`|`), and backreferences
 /// (`\1`, `\k<name>`), which no linear matcher supports. Counted repeats are
 /// capped at 1,000. What is left (`^h\.(\d+)\.attn\.(.*)$`, `\.(q|k|v)_proj`,
 /// `[a-z_]+`) matches in time linear in the name length times the pattern's
@@ -51,14 +51,16 @@ enum RulePattern {
                 index += 1
             case "*", "+", "?", "{":
                 var end = index + 1
+                var repeats = character != "?"  // `?` matches at most once: nothing to backtrack over
                 if character == "{" {
-                    guard let (close, counts) = Self.repeatCounts(characters, from: index) else { index += 1; break }
+                    guard let (close, counts, unbounded) = Self.repeatCounts(characters, from: index) else { index += 1; break }
                     if counts.contains(where: { $0 > maximumRepeat }) {
                         return "a counted repeat above {\(maximumRepeat)} can take very long to match"
                     }
+                    repeats = unbounded || counts.contains { $0 > 1 }  // {n,} repeats; {0,1} and {1} do not
                     end = close + 1
                 }
-                if let group = lastGroup, group.quantified || group.alternation {
+                if repeats, let group = lastGroup, group.quantified || group.alternation {
                     return "a quantifier applies to a group that holds "
                         + (group.quantified ? "another quantifier" : "an alternation (|)")
                         + ", which can backtrack exponentially (e.g. (a+)+); rewrite it without the nesting"
@@ -86,14 +88,15 @@ enum RulePattern {
         return index + 1
     }
 
-    /// For `{n}`, `{n,}` or `{n,m}` at `start`: the index of `}` and the counts
-    /// (saturated at `Int.max`); `nil` when the brace is a literal.
-    private static func repeatCounts(_ characters: [Character], from start: Int) -> (Int, [Int])? {
+    /// For `{n}`, `{n,}` or `{n,m}` at `start`: the index of `}`, the counts
+    /// (saturated at `Int.max`) and whether there is no upper bound; `nil`
+    /// when the brace is a literal.
+    private static func repeatCounts(_ characters: [Character], from start: Int) -> (Int, [Int], Bool)? {
         guard let close = characters[start...].firstIndex(of: "}") else { return nil }
         let body = characters[(start + 1)..<close]
         let parts = body.split(separator: ",", omittingEmptySubsequences: false)
         guard (1...2).contains(parts.count), !parts[0].isEmpty,
               parts.allSatisfy({ $0.allSatisfy(\.isASCII) && $0.allSatisfy(\.isNumber) }) else { return nil }
-        return (close, parts.filter { !$0.isEmpty }.map { Int(String($0)) ?? Int.max })
+        return (close, parts.filter { !$0.isEmpty }.map { Int(String($0)) ?? Int.max }, parts.count == 2 && parts[1].isEmpty)
     }
 }

@@ -122,10 +122,10 @@ public struct StateDictRule: Codable, Sendable, Equatable {
         case ("stripPrefix", false), ("addPrefix", true):
             let prefix = self.prefix ?? ""
             return try engine.stateDict(tensors.map {
-                ($0.name.hasPrefix(prefix) ? String($0.name.dropFirst(prefix.count)) : $0.name, $0.tensor)
+                ($0.name, ($0.name.hasPrefix(prefix) ? String($0.name.dropFirst(prefix.count)) : $0.name, $0.tensor))
             })
         case ("addPrefix", false), ("stripPrefix", true):
-            return try engine.stateDict(tensors.map { ((prefix ?? "") + $0.name, $0.tensor) })
+            return try engine.stateDict(tensors.map { ($0.name, ((prefix ?? "") + $0.name, $0.tensor)) })
         case ("rename", false):
             return try engine.rename(tensors, match: match ?? "", to: to ?? "")
         case ("rename", true):

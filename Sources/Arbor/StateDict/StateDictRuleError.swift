@@ -25,6 +25,8 @@ public enum StateDictRuleError: Error, Equatable, Sendable, CustomStringConverti
     case conversionFailed(ruleSet: String, rule: Int, tensor: String, reason: String)
     /// Two tensors ended up with the same name.
     case duplicateName(ruleSet: String, tensor: String)
+    /// Rule `rule` gave two tensors (`first`, `second`: their names before it) one name.
+    case nameCollision(ruleSet: String, rule: Int, tensor: String, first: String, second: String)
 
     /// One line saying what is wrong and where.
     public var description: String {
@@ -51,6 +53,9 @@ public enum StateDictRuleError: Error, Equatable, Sendable, CustomStringConverti
             return "rules \(set), rule \(rule): \(tensor): \(reason)"
         case let .duplicateName(set, tensor):
             return "rules \(set): two tensors map to the name \(tensor)"
+        case let .nameCollision(set, rule, tensor, first, second):
+            return "rules \(set), rule \(rule): \(first) and \(second) would both be named \(tensor); "
+                + "a rule may not merge two tensors into one name"
         }
     }
 }
