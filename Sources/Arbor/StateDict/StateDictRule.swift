@@ -4,6 +4,11 @@ import Foundation
 /// One mapping rule. JSON: an object with `op` and the fields that op uses,
 /// e.g. `{"op": "transpose", "match": "\\.kernel$"}`. Patterns are regular
 /// expressions searched in the tensor name; templates use `$1` for groups.
+/// Patterns that could backtrack exponentially — a repeated group that holds
+/// a quantifier or `|` (`(a+)+`, `(a?){30}`), backreferences, repeats above
+/// 1,000 — are refused (`StateDictRuleError.slowPattern`, see `RulePattern`),
+/// so matching stays fast on any name a file holds. A rule that would give two
+/// tensors one name is an error naming both (`nameCollision`).
 ///
 /// | op | fields | forward | inverse |
 /// |---|---|---|---|
