@@ -41,6 +41,7 @@ package final class TensorStorage: @unchecked Sendable {
 
     /// Allocates `byteCount` bytes, zero-filled when `zeroed` is true.
     package init(allocating byteCount: Int, zeroed: Bool = true) {
+        // Callers pass checked sizes (`Tensor.byteCount(shape:dtype:)`, a file's validated header).
         precondition(byteCount >= 0, "TensorStorage: negative byte count \(byteCount)")
         let huge = byteCount >= TensorStorage.hugePageThreshold
         let pointer = UnsafeMutableRawPointer.allocate(
@@ -88,6 +89,7 @@ package final class TensorStorage: @unchecked Sendable {
 
     /// A window of `range` bytes into `file`; nothing is copied.
     package init(window range: Range<Int>, of file: MappedFile) {
+        // `Tensor.init(shape:dtype:mapping:of:)` throws for ranges outside the file first.
         precondition(range.lowerBound >= 0 && range.upperBound <= file.byteCount,
                      "TensorStorage: window \(range) outside mapped file of \(file.byteCount) bytes")
         self.baseAddress = file.baseAddress.map { UnsafeMutableRawPointer(mutating: $0 + range.lowerBound) }

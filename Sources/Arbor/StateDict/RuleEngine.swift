@@ -115,6 +115,7 @@ struct RuleEngine {
 
         func store(_ tensor: Tensor, at item: Int) { slots[item] = tensor }
 
+        // Every slot was stored by its `concurrentPerform` iteration before this is called.
         func results() -> [Tensor] { (0..<count).map { slots[$0]! } }
 
         deinit {
@@ -192,6 +193,7 @@ struct RuleEngine {
     private func slice(_ tensor: Tensor, axis: Int, start: Int, count: Int, name: String) throws(StateDictRuleError) -> Tensor {
         var shape = tensor.shape
         let width = tensor.dtype.byteSize ?? 1
+        // Products of an existing tensor's dimensions: bounded by its byte count, no overflow.
         let inner = shape[(axis + 1)...].reduce(1, *) * width
         let outer = shape[..<axis].reduce(1, *)
         let full = shape[axis]
