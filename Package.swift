@@ -75,6 +75,14 @@ let package = Package(
             dependencies: ["ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop"],
             path: "Tests/Fuzz/ArborFuzz"
         ),
+        // `arbor-test-helper`: commands only tests run (`save-loop`, `train-steps`) in child
+        // processes the tests can kill. Not a product: never shipped with `arbor`.
+        .executableTarget(
+            name: "arbor-test-helper",
+            dependencies: ["Arbor", "ArborCheckpoint", "ArborExamples",
+                           .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            path: "Tests/ArborTestHelper"
+        ),
         // Shared test helpers (fixture locations, temporary directories); not shipped.
         .target(name: "ArborTestSupport", dependencies: ["ArborTensor"], path: "Tests/ArborTestSupport"),
         .testTarget(name: "ArborTensorTests", dependencies: ["ArborTensor", "ArborTestSupport"]),
@@ -92,7 +100,10 @@ let package = Package(
             name: "ArborInteropTests",
             dependencies: ["ArborInterop", "ArborCheckpoint", "ArborExamples", "ArborTestSupport"]
         ),
-        .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborInterop", "ArborExamples", "ArborTestSupport"]),
+        .testTarget(
+            name: "ArborCLITests",
+            dependencies: ["ArborCLI", "arbor-test-helper", "ArborInterop", "ArborExamples", "ArborTestSupport"]
+        ),
         // Checks on the package as a whole (paths and system calls that must stay portable).
         .testTarget(name: "PackageTests"),
     ],

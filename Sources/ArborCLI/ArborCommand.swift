@@ -16,8 +16,6 @@ struct ArborCommand: AsyncParsableCommand {
             GenerateCommand.self,
             CheckpointsCommand.self,
             VerifyCommand.self,
-            SaveLoopCommand.self,
-            TrainStepsCommand.self,
         ]
     )
 }

@@ -34,7 +34,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
             }
             let run = CheckpointDirectory(url: url)
             let rows = try run.entries().map { entry in
-                Row(step: entry.step, time: entry.metadata?.time, bytes: entry.metadata?.totalBytes,
+                Row(step: entry.step, time: entry.metadata?.time, bytes: try entry.metadata.map { try Self.totalBytes($0, of: entry) },
                     metrics: entry.metadata?.metrics ?? [:], items: entry.metadata?.items.keys.sorted() ?? [],
                     status: entry.isComplete ? "complete" : "incomplete", problem: entry.problem)
             }
@@ -51,7 +51,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
             var table = TextTable(headers: ["step", "time", "size", "metrics", "items", "status"], rightAligned: [0, 2])
             let formatter = ISO8601DateFormatter()
             for row in rows {
-                let metrics = row.metrics.keys.sorted().map { "\($0)=\(String(format: "%.6g", row.metrics[$0]!))" }
+                let metrics = row.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.6g", $0.value))" }
                 table.add([String(row.step), row.time.map { formatter.string(from: $0) } ?? "-",
                            row.bytes.map(ByteCount.text) ?? "-", metrics.joined(separator: " "),
                            row.items.joined(separator: ","), row.problem.map { "incomplete: \($0)" } ?? row.status])
@@ -63,6 +63,23 @@ struct CheckpointsCommand: AsyncParsableCommand {
                       + "(removed by the next CheckpointManager): " + leftovers.map(\.lastPathComponent).joined(separator: ", "))
             }
         }
+    }
+
+    /// The step's file sizes added with checked arithmetic: `checkpoint.json` is
+    /// input, and sizes that are negative or sum past `Int.max` are a corrupt
+    /// file named as such, not a crash (`CheckpointMetadata.totalBytes` traps).
+    static func totalBytes(_ metadata: CheckpointMetadata, of entry: CheckpointDirectory.Entry) throws(CheckpointError) -> Int {
+        var total = 0
+        for (name, record) in metadata.files.sorted(by: { $0.key < $1.key }) {
+            let (sum, overflow) = total.addingReportingOverflow(record.bytes)
+            guard record.bytes >= 0, !overflow else {
+                throw .corrupt(path: entry.url.appendingPathComponent(CheckpointMetadata.fileName).path,
+                               reason: "the size \(record.bytes) listed for \"\(name)\" is impossible "
+                                   + (overflow ? "(the sizes add up to more than \(Int.max) bytes)" : "(negative)"))
+            }
+            total = sum
+        }
+        return total
     }
 
     struct Listing: Codable {

@@ -12,7 +12,9 @@ struct DiffCommand: AsyncParsableCommand {
         abstract: "Compare the tensors of two safetensors files, indexes or model directories.",
         discussion: """
         Exit status: 0 when every tensor has the same name, dtype, shape and bytes \
-        (or differs by at most --atol), 1 when anything differs, 2 on an error.
+        (or differs by at most --atol), 1 when anything differs, 2 on an error. \
+        In --json output max_abs and max_rel are numbers, or the strings "inf", \
+        "-inf" and "nan" (JSON has no non-finite numbers).
         """
     )
 
@@ -32,111 +34,29 @@ struct DiffCommand: AsyncParsableCommand {
 
     func run() async throws {
         let report: TensorDiff
+        let text: String
         do {
+            // NaN would make every comparison "equal"; a negative tolerance means nothing.
+            guard atol >= 0 else { throw DiffError.badTolerance(atol) }
             report = try TensorDiff.make(a: URL(fileURLWithPath: a), b: URL(fileURLWithPath: b), atol: atol)
+            text = output.json ? try report.jsonText() : report.tableText(all: all)
         } catch {
             Terminal.error("arbor: \(String(describing: error))")
             throw ExitCode(2)
         }
-        print(output.json ? try report.jsonText() : report.tableText(all: all))
+        print(text)
         if !report.identical { throw ExitCode(1) }
     }
 }
 
-/// The comparison behind `arbor diff`, in the shape of its JSON output.
-struct TensorDiff: Codable {
-    struct Entry: Codable {
-        var name: String
-        /// `same`, `values`, `dtype`, `shape`, `only_in_a` or `only_in_b`.
-        var status: String
-        var dtypeA: String?
-        var dtypeB: String?
-        var shapeA: [Int]?
-        var shapeB: [Int]?
-        var maxAbs: Double?
-        var maxRel: Double?
-        enum CodingKeys: String, CodingKey {
-            case name, status, dtypeA = "dtype_a", dtypeB = "dtype_b", shapeA = "shape_a", shapeB = "shape_b"
-            case maxAbs = "max_abs", maxRel = "max_rel"
-        }
-    }
+/// Why `arbor diff` refused its options.
+enum DiffError: Error, CustomStringConvertible {
+    case badTolerance(Double)
 
-    var a: String
-    var b: String
-    var identical: Bool
-    var tensors: [Entry]
-
-    static func make(a urlA: URL, b urlB: URL, atol: Double) throws -> TensorDiff {
-        let left = try SafeTensorsCollection.open(urlA)
-        let right = try SafeTensorsCollection.open(urlB)
-        let rightNames = Set(right.names)
-        let leftNames = Set(left.names)
-        var entries: [Entry] = []
-        for name in Set(left.names).union(right.names).sorted() {
-            guard leftNames.contains(name) else {
-                let info = try right.info(named: name)
-                entries.append(Entry(name: name, status: "only_in_b", dtypeB: info.dtype.safetensorsName, shapeB: info.shape))
-                continue
-            }
-            guard rightNames.contains(name) else {
-                let info = try left.info(named: name)
-                entries.append(Entry(name: name, status: "only_in_a", dtypeA: info.dtype.safetensorsName, shapeA: info.shape))
-                continue
-            }
-            entries.append(try compare(name: name, try left.tensor(named: name), try right.tensor(named: name), atol: atol))
+    var description: String {
+        switch self {
+        case let .badTolerance(value): "--atol \(value): must be a number 0 or more"
         }
-        return TensorDiff(a: urlA.path, b: urlB.path, identical: entries.allSatisfy { $0.status == "same" }, tensors: entries)
-    }
-
-    static func compare(name: String, _ x: Tensor, _ y: Tensor, atol: Double) throws -> Entry {
-        var entry = Entry(name: name, status: "same", dtypeA: x.dtype.safetensorsName, dtypeB: y.dtype.safetensorsName,
-                          shapeA: x.shape, shapeB: y.shape)
-        guard x.shape == y.shape else { entry.status = "shape"; return entry }
-        let sameBytes = x.dtype == y.dtype && x.withUnsafeBytes { p in y.withUnsafeBytes { q in p.elementsEqual(q) } }
-        if sameBytes { entry.maxAbs = 0; entry.maxRel = 0; return entry }
-        if x.dtype.isNumeric && y.dtype.isNumeric,
-           let u = try? x.converted(to: .float64).scalars(as: Double.self),
-           let v = try? y.converted(to: .float64).scalars(as: Double.self) {
-            var maxAbs = 0.0, maxRel = 0.0
-            for (p, q) in zip(u, v) where !(p.isNaN && q.isNaN) && p != q {
-                let difference = abs(p - q)
-                maxAbs = Swift.max(maxAbs, difference.isNaN ? .infinity : difference)
-                let scale = Swift.max(abs(p), abs(q))
-                maxRel = Swift.max(maxRel, scale > 0 ? Swift.min(difference / scale, .greatestFiniteMagnitude) : 0)
-            }
-            entry.maxAbs = maxAbs
-            entry.maxRel = maxRel
-            if x.dtype != y.dtype { entry.status = "dtype" } else if maxAbs > atol { entry.status = "values" }
-        } else {
-            entry.status = x.dtype != y.dtype ? "dtype" : "values"
-        }
-        return entry
-    }
-
-    func jsonText() throws -> String {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return String(decoding: try encoder.encode(self), as: UTF8.self)
-    }
-
-    func tableText(all: Bool) -> String {
-        var table = TextTable(headers: ["tensor", "status", "A", "B", "max abs", "max rel"], rightAligned: [4, 5])
-        func describe(_ dtype: String?, _ shape: [Int]?) -> String {
-            guard let dtype, let shape else { return "-" }
-            return "\(dtype) \(shape)"
-        }
-        func number(_ value: Double?) -> String { value.map { String(format: "%.3g", $0) } ?? "-" }
-        for entry in tensors where all || entry.status != "same" {
-            table.add([entry.name, entry.status.replacingOccurrences(of: "_", with: " "),
-                       describe(entry.dtypeA, entry.shapeA), describe(entry.dtypeB, entry.shapeB),
-                       number(entry.maxAbs), number(entry.maxRel)])
-        }
-        let differing = tensors.filter { $0.status != "same" }.count
-        let summary = identical
-            ? "identical: \(tensors.count) tensors"
-            : "\(differing) of \(tensors.count) tensors differ "
-                + "(\(tensors.filter { $0.status == "only_in_a" }.count) only in A, "
-                + "\(tensors.filter { $0.status == "only_in_b" }.count) only in B)"
-        return table.rows.isEmpty ? summary : table.render() + "\n" + summary
     }
 }
+

@@ -79,14 +79,17 @@ struct Inspection: Codable {
                               metadata: shard.metadata, tensorCount: shard.tensors.count))
         }
         if collection.indexURL != nil { try collection.verify() }
+        // Sizes of files that exist (each header is validated against its file's size): no overflow.
         let totalBytes = opened.reduce(0) { $0 + $1.tensors.reduce(0) { $0 + $1.byteCount } }
         let progress = ProgressBar("hashing", total: checksums ? totalBytes : 0)
         for shard in opened {
-            if checksums { shard.mapping.adviseSequential() }
             for info in shard.tensors {
                 var digest: String?
                 if checksums {
-                    digest = hex(SHA256.hash(data: shard.bytes(for: info)))
+                    // Read with pread in chunks: a file truncated meanwhile is an error, not a SIGBUS.
+                    var hasher = SHA256()
+                    try shard.forEachChunk(of: info) { hasher.update(bufferPointer: $0) }
+                    digest = hex(hasher.finalize())
                     progress.advance(by: info.byteCount)
                 }
                 tensors.append(Entry(name: info.name, dtype: info.dtype.safetensorsName, shape: info.shape,
@@ -108,9 +111,11 @@ struct Inspection: Codable {
     func tableText() -> String {
         var lines: [String] = []
         let fileCount = files.count == 1 ? "1 file" : "\(files.count) files"
-        lines.append("\(path): \(tensorCount) tensors in \(fileCount), \(ByteCount.text(totalBytes)) of data")
+        // Paths, names and metadata come from the files: escaped (see `Terminal.printable`).
+        lines.append(Terminal.printable("\(path): \(tensorCount) tensors in \(fileCount), \(ByteCount.text(totalBytes)) of data"))
         if let metadata, !metadata.isEmpty {
-            lines.append("metadata: " + metadata.keys.sorted().map { "\($0)=\(metadata[$0]!)" }.joined(separator: " "))
+            lines.append(Terminal.printable("metadata: "
+                + metadata.sorted { $0.key < $1.key }.map { "\($0.key)=\($0.value)" }.joined(separator: " ")))
         }
         let showFile = files.count > 1
         var headers = ["name", "dtype", "shape", "bytes", "offsets"]
@@ -128,7 +133,7 @@ struct Inspection: Codable {
         var dtypeTotals: [String: Int] = [:]
         for tensor in tensors { dtypeTotals[tensor.dtype, default: 0] += tensor.nbytes }
         lines.append("total: \(tensorCount) tensors, \(totalBytes) bytes ("
-            + dtypeTotals.keys.sorted().map { "\($0) \(ByteCount.text(dtypeTotals[$0]!))" }.joined(separator: ", ") + ")")
+            + dtypeTotals.sorted { $0.key < $1.key }.map { "\($0.key) \(ByteCount.text($0.value))" }.joined(separator: ", ") + ")")
         return lines.joined(separator: "\n")
     }
 }

@@ -7,7 +7,7 @@ struct TextTable {
     /// Columns aligned right (numbers).
     var rightAligned: Set<Int> = []
 
-    mutating func add(_ row: [String]) { rows.append(row) }
+    mutating func add(_ row: [String]) { rows.append(row.map(Terminal.printable)) }
 
     /// The table as lines: header, a rule, then rows.
     func render() -> String {

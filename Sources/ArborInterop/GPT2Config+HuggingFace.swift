@@ -11,11 +11,11 @@ extension GPT2Config {
             throw .notJSONObject(source: source)
         }
         func int(_ field: String) throws(GPT2ConfigError) -> Int {
-            guard let number = config[field] as? NSNumber,
-                  number.doubleValue == number.doubleValue.rounded(), number.intValue > 0 else {
+            // `as? Int` takes only numbers an Int holds exactly: 1e30 or 1.5 are refused, not truncated.
+            guard let value = config[field] as? Int, value > 0 else {
                 throw .missingField(source: source, field: field)
             }
-            return number.intValue
+            return value
         }
         func flag(_ field: String, default value: Bool) -> Bool { (config[field] as? Bool) ?? value }
         func require(_ field: String, _ ok: Bool, value: Any?, supported: String) throws(GPT2ConfigError) {
@@ -29,7 +29,9 @@ extension GPT2Config {
         let heads = try int("n_head")
         try require("n_head", width % heads == 0, value: heads, supported: "a divisor of n_embd \(width)")
         if let inner = config["n_inner"], !(inner is NSNull) {
-            try require("n_inner", (inner as? NSNumber)?.intValue == 4 * width, value: inner, supported: "null or \(4 * width)")
+            let (mlpWidth, overflow) = width.multipliedReportingOverflow(by: 4)
+            try require("n_inner", !overflow && inner as? Int == mlpWidth, value: inner,
+                        supported: overflow ? "null" : "null or \(mlpWidth)")
         }
         let activation = (config["activation_function"] as? String) ?? "gelu_new"
         try require("activation_function", ["gelu_new", "gelu_pytorch_tanh"].contains(activation),
@@ -43,6 +45,9 @@ extension GPT2Config {
         let epsilon = (config["layer_norm_epsilon"] as? NSNumber)?.floatValue ?? 1e-5
         self.init(vocabularySize: try int("vocab_size"), positions: try int("n_positions"), width: width,
                   layers: try int("n_layer"), heads: heads, epsilon: epsilon)
+        // Sizes whose parameter count does not fit in an Int describe no model:
+        // refused here, before anything multiplies them unchecked.
+        guard weightByteCount != nil else { throw .tooLarge(source: source, bytes: nil, available: nil) }
     }
 
     /// A Hugging Face `config.json` for this configuration, which

@@ -29,8 +29,8 @@ public struct HuggingFaceModelDirectory: Sendable {
         }
         let configURL = url.appendingPathComponent("config.json")
         guard FileManager.default.fileExists(atPath: configURL.path) else { throw .missingConfig(directory: url.path) }
-        do { config = try Data(contentsOf: configURL) } catch {
-            throw .io(path: configURL.path, reason: "cannot be read")
+        do { config = Data(try DurableFileSystem.contents(of: configURL)) } catch {
+            throw .io(path: configURL.path, reason: "cannot be read: \(error.reason)")
         }
         do { weights = try SafeTensorsCollection.open(url) } catch { throw .weights(error) }
         self.url = url
@@ -44,8 +44,11 @@ public struct HuggingFaceModelDirectory: Sendable {
 
     /// The `GPT2Config` that `config.json` describes.
     public func gpt2Config() throws(HuggingFaceError) -> GPT2Config {
+        let source = url.appendingPathComponent("config.json").path
         do {
-            return try GPT2Config(huggingFaceConfig: config, source: url.appendingPathComponent("config.json").path)
+            let parsed = try GPT2Config(huggingFaceConfig: config, source: source)
+            try parsed.checkFitsInMemory(source: source)
+            return parsed
         } catch { throw .config(error) }
     }
 
@@ -66,6 +69,8 @@ public struct HuggingFaceModelDirectory: Sendable {
     /// `source` names them in errors.
     public static func loadGPT2(config: GPT2Config, tensors: StateDict, source: String,
                                 strict: Bool = true) throws(HuggingFaceError) -> (model: GPT2, report: StateDictLoadReport) {
+        // Before any allocation: a config.json with absurd sizes is an error, not an abort.
+        do { try config.checkFitsInMemory(source: source) } catch { throw .config(error) }
         let mapped: StateDict
         do { mapped = try StateDictRules.gpt2.apply(tensors) } catch { throw .rules(error) }
         let loader = StateDictLoader(strict: strict, castFloats: true)

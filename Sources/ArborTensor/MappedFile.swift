@@ -14,6 +14,13 @@ import Darwin
 ///
 /// The file is opened and inspected with swift-system (`FileDescriptor`,
 /// `Errno`); `mmap` and `madvise` are POSIX calls on Linux and macOS alike.
+///
+/// A mapping is only as stable as its file: if another process truncates the
+/// file, touching a page past the new end kills this process with `SIGBUS`
+/// (as with every memory-mapped reader, the reference safetensors library
+/// included). Loading a model keeps the zero-copy mapping and that caveat;
+/// commands that stream through a whole file instead read it with `pread`
+/// through `read(into:at:)`, which reports a file that shrank as an error.
 public final class MappedFile: @unchecked Sendable {
     /// The file's location, kept for error messages.
     public let url: URL
@@ -21,34 +28,86 @@ public final class MappedFile: @unchecked Sendable {
     public let baseAddress: UnsafeRawPointer?
     /// Size of the file in bytes.
     public let byteCount: Int
+    /// The open file, kept for `read(into:at:)`; closed with the mapping.
+    private let descriptor: FileDescriptor
 
-    /// Maps `url` read-only. Throws `MappedFileError` naming the file on failure.
+    /// Maps `url` read-only. Throws `MappedFileError` naming the file on failure,
+    /// and refuses a FIFO, device or directory without waiting on it.
     public init(url: URL) throws(MappedFileError) {
         self.url = url
         let path = url.path
-        let descriptor: FileDescriptor
-        do { descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec]) } catch {
-            throw .cannotOpen(path: path, reason: MappedFile.reason(error))
+        guard let descriptor = try Self.openRegularFile(path) else {
+            throw .cannotOpen(path: path, reason: Errno.noSuchFileOrDirectory.description)
         }
-        defer { try? descriptor.close() }
-        let info: Stat
-        do { info = try descriptor.stat() } catch {
-            throw .cannotOpen(path: path, reason: error.description)
-        }
-        guard info.type == .regular else { throw .notARegularFile(path: path) }
-        guard let size = Int(exactly: info.size) else {
-            throw .cannotMap(path: path, reason: "size \(info.size) does not fit in memory")
+        let size: Int
+        do { size = try Self.size(of: descriptor, path: path) } catch {
+            try? descriptor.close()
+            throw error
         }
         byteCount = size
+        self.descriptor = descriptor
         if size == 0 {
             baseAddress = nil
             return
         }
         let pointer = mmap(nil, size, PROT_READ, MAP_PRIVATE, descriptor.rawValue, 0)
         guard let pointer, pointer != MAP_FAILED else {
-            throw .cannotMap(path: path, reason: Errno(rawValue: errno).description)
+            let reason = Errno(rawValue: errno).description
+            try? descriptor.close()
+            throw .cannotMap(path: path, reason: reason)
         }
         baseAddress = UnsafeRawPointer(pointer)
+    }
+
+    /// Opens `path` read-only for a reader that must not hang: `O_NONBLOCK`
+    /// makes `open` return at once on a FIFO (a blocking open waits for a
+    /// writer, forever), then `fstat` refuses anything but a regular file.
+    /// On a regular file `O_NONBLOCK` changes nothing. The one check every
+    /// file reader of the package goes through. `nil` when nothing is there.
+    package static func openRegularFile(_ path: String) throws(MappedFileError) -> FileDescriptor? {
+        let descriptor: FileDescriptor
+        do { descriptor = try FileDescriptor.open(FilePath(path), .readOnly, options: [.closeOnExec, .nonBlocking]) } catch {
+            if let errno = error as? Errno, errno == .noSuchFileOrDirectory { return nil }
+            throw .cannotOpen(path: path, reason: MappedFile.reason(error))
+        }
+        let info: Stat
+        do { info = try descriptor.stat() } catch {
+            try? descriptor.close()
+            throw .cannotOpen(path: path, reason: error.description)
+        }
+        guard info.type == .regular else {
+            try? descriptor.close()
+            throw .notARegularFile(path: path)
+        }
+        return descriptor
+    }
+
+    /// The size of an open file, as an `Int`.
+    private static func size(of descriptor: FileDescriptor, path: String) throws(MappedFileError) -> Int {
+        let info: Stat
+        do { info = try descriptor.stat() } catch { throw .cannotOpen(path: path, reason: error.description) }
+        guard let size = Int(exactly: info.size) else {
+            throw .cannotMap(path: path, reason: "size \(info.size) does not fit in memory")
+        }
+        return size
+    }
+
+    /// Fills `buffer` with the file's bytes from `offset` using `pread`, not
+    /// the mapping, so a file truncated meanwhile is an error naming it
+    /// (`.changedWhileReading`) instead of a `SIGBUS`.
+    public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(MappedFileError) {
+        var done = 0
+        while done < buffer.count {
+            let count: Int
+            do {
+                count = try descriptor.read(fromAbsoluteOffset: Int64(offset + done),
+                                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+            } catch {
+                throw .cannotRead(path: url.path, reason: MappedFile.reason(error))
+            }
+            if count == 0 { throw .changedWhileReading(path: url.path, expected: byteCount, at: offset + done) }
+            done += count
+        }
     }
 
     /// The mapped bytes (empty for an empty file).
@@ -69,6 +128,7 @@ public final class MappedFile: @unchecked Sendable {
 
     deinit {
         if let baseAddress { munmap(UnsafeMutableRawPointer(mutating: baseAddress), byteCount) }
+        try? descriptor.close()
     }
 
     /// The system's explanation of a failed swift-system call.
@@ -85,6 +145,11 @@ public enum MappedFileError: Error, Equatable, CustomStringConvertible {
     case notARegularFile(path: String)
     /// `mmap` failed.
     case cannotMap(path: String, reason: String)
+    /// `pread` failed.
+    case cannotRead(path: String, reason: String)
+    /// Byte `at` could not be read though the file had `expected` bytes when opened:
+    /// another process truncated or replaced it while it was being read.
+    case changedWhileReading(path: String, expected: Int, at: Int)
 
     /// One line naming the file and the reason.
     public var description: String {
@@ -92,14 +157,26 @@ public enum MappedFileError: Error, Equatable, CustomStringConvertible {
         case let .cannotOpen(path, reason): "\(path): cannot open: \(reason)"
         case let .notARegularFile(path): "\(path): not a regular file"
         case let .cannotMap(path, reason): "\(path): cannot map into memory: \(reason)"
+        case let .cannotRead(path, reason): "\(path): cannot read: \(reason)"
+        case .changedWhileReading(let path, _, _): "\(path): \(reason)"
+        }
+    }
+
+    /// The file the error is about.
+    public var path: String {
+        switch self {
+        case let .cannotOpen(path, _), let .notARegularFile(path), let .cannotMap(path, _), let .cannotRead(path, _),
+             let .changedWhileReading(path, _, _): path
         }
     }
 
     /// The reason alone, without the path (for errors that name the path themselves).
     public var reason: String {
         switch self {
-        case let .cannotOpen(_, reason), let .cannotMap(_, reason): reason
+        case let .cannotOpen(_, reason), let .cannotMap(_, reason), let .cannotRead(_, reason): reason
         case .notARegularFile: "not a regular file"
+        case let .changedWhileReading(_, expected, at):
+            "the file changed while being read: byte \(at) is gone (it had \(expected) bytes when opened)"
         }
     }
 }

@@ -36,9 +36,12 @@ package final class TensorStorage: @unchecked Sendable {
     package let byteCount: Int
     /// Where the bytes come from.
     package let backing: Backing
+    /// For a mapped window, where its bytes start in the file (for `pread`).
+    package let fileOffset: Int
 
     /// Allocates `byteCount` bytes, zero-filled when `zeroed` is true.
     package init(allocating byteCount: Int, zeroed: Bool = true) {
+        // Callers pass checked sizes (`Tensor.byteCount(shape:dtype:)`, a file's validated header).
         precondition(byteCount >= 0, "TensorStorage: negative byte count \(byteCount)")
         let huge = byteCount >= TensorStorage.hugePageThreshold
         let pointer = UnsafeMutableRawPointer.allocate(
@@ -48,6 +51,7 @@ package final class TensorStorage: @unchecked Sendable {
         self.baseAddress = pointer
         self.byteCount = byteCount
         self.backing = .owned
+        self.fileOffset = 0
     }
 
     /// Owned buffers at least this large are aligned to `hugePageSize` and ask
@@ -85,11 +89,13 @@ package final class TensorStorage: @unchecked Sendable {
 
     /// A window of `range` bytes into `file`; nothing is copied.
     package init(window range: Range<Int>, of file: MappedFile) {
+        // `Tensor.init(shape:dtype:mapping:of:)` throws for ranges outside the file first.
         precondition(range.lowerBound >= 0 && range.upperBound <= file.byteCount,
                      "TensorStorage: window \(range) outside mapped file of \(file.byteCount) bytes")
         self.baseAddress = file.baseAddress.map { UnsafeMutableRawPointer(mutating: $0 + range.lowerBound) }
         self.byteCount = range.count
         self.backing = .mapped(file)
+        self.fileOffset = range.lowerBound
     }
 
     /// Storage with no bytes, for abstract tensors.
@@ -97,6 +103,7 @@ package final class TensorStorage: @unchecked Sendable {
         self.baseAddress = nil
         self.byteCount = byteCount
         self.backing = .abstract
+        self.fileOffset = 0
     }
 
     /// Whether tensors may write into these bytes when uniquely referenced.

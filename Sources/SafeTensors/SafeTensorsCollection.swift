@@ -31,9 +31,9 @@ public final class SafeTensorsCollection: @unchecked Sendable {
     public init(indexAt url: URL) throws(SafeTensorsError) {
         let bytes: [UInt8]
         do {
-            bytes = try [UInt8](Data(contentsOf: url))
+            bytes = try DurableFileSystem.contents(of: url)
         } catch {
-            throw .cannotOpen(file: url.path, reason: (error as NSError).localizedDescription)
+            throw .cannotOpen(file: url.path, reason: error.reason)
         }
         let index = try ShardIndex(json: bytes, file: url.path)
         let directory = url.deletingLastPathComponent()

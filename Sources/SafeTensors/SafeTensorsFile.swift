@@ -28,12 +28,7 @@ public struct SafeTensorsFile: Sendable {
         do {
             mapping = try MappedFile(url: url)
         } catch {
-            switch error {
-            case let .cannotOpen(path, reason), let .cannotMap(path, reason):
-                throw .cannotOpen(file: path, reason: reason)
-            case let .notARegularFile(path):
-                throw .cannotOpen(file: path, reason: "not a regular file")
-            }
+            throw .cannotOpen(file: url.path, reason: error.reason)
         }
         self.url = url
         self.mapping = mapping
@@ -82,6 +77,27 @@ public struct SafeTensorsFile: Sendable {
             return UnsafeRawBufferPointer(start: nil, count: 0)
         }
         return UnsafeRawBufferPointer(rebasing: mapping.bytes[start..<(start + info.byteCount)])
+    }
+
+    /// Calls `body` with `info`'s raw bytes in order, at most `maxBytes` at a
+    /// time, read with `pread` rather than through the mapping: streaming a whole
+    /// file (hashing, comparing) then fails with `MappedFileError.changedWhileReading`
+    /// naming the file if it is truncated meanwhile, where the mapping would `SIGBUS`.
+    public func forEachChunk(of info: TensorInfo, maxBytes: Int = 1 << 20,
+                             _ body: (UnsafeRawBufferPointer) throws -> Void) throws {
+        let start = header.dataStart + info.dataOffsets.lowerBound  // validated against the file size on open
+        let size = Swift.min(Swift.max(maxBytes, 1), info.byteCount)
+        guard size > 0 else { return }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: size, alignment: 64)
+        defer { buffer.deallocate() }
+        var done = 0
+        while done < info.byteCount {
+            let count = Swift.min(size, info.byteCount - done)
+            let chunk = UnsafeMutableRawBufferPointer(rebasing: buffer[..<count])
+            try mapping.read(into: chunk, at: start + done)
+            try body(UnsafeRawBufferPointer(chunk))
+            done += count
+        }
     }
 
     /// Every tensor, keyed by name, all zero-copy.

@@ -49,7 +49,7 @@ public enum SafeTensorsWriter {
             try file.write(lengthPrefix(plan.header.count))
             try file.write(plan.header)
             for entry in plan.entries {
-                try entry.withBytes { (bytes) throws(FileIOError) in try file.write(bytes) }
+                try entry.forEachChunk { (bytes) throws(FileIOError) in try file.write(bytes) }
             }
             try file.commit()
         } catch {

@@ -134,4 +134,31 @@ import Testing
         #expect(existing.stderr.contains("already exists; pass --force"))
         #expect(!FileManager.default.fileExists(atPath: temp.file("o").path))
     }
+
+    /// Rules that renamed two tensors to one name and fused it kept one of
+    /// them (or failed without naming both); a pattern like `(a?){30}a{30}`
+    /// took ~20 s per name. Both are now one-line errors naming the rule.
+    @Test func rulesThatMergeTensorsOrBacktrackAreRefused() throws {
+        let temp = try TemporaryDirectory()
+        let source = temp.file("parts.safetensors")
+        try SafeTensorsWriter.write(["a.q": Tensor([Float(1)], shape: [1]), "a.k": Tensor([Float(2)], shape: [1]),
+                                     "b.q": Tensor([Float(3)], shape: [1]), "b.k": Tensor([Float(4)], shape: [1])], to: source)
+        let merge = temp.file("merge.json")
+        try Data((#"{"name": "merge.json", "rules": [{"op": "rename", "match": "^(a|b)\\.", "to": "x."}, "#
+            + #"{"op": "fuse", "parts": [".q", ".k"], "to": ".qk", "axis": 0}]}"#).utf8).write(to: merge)
+        let merged = try ArborExecutable.run(["convert", source.path, temp.file("o1.safetensors").path, "--rules", merge.path])
+        #expect(merged.status == 1)
+        #expect(merged.stderr == "arbor: rules merge.json, rule 0: a.k and b.k would both be named x.k; "
+            + "a rule may not merge two tensors into one name\n", "\(merged.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: temp.file("o1.safetensors").path))
+
+        let slow = temp.file("slow.json")
+        try Data(#"{"name": "slow.json", "rules": [{"op": "drop", "match": "(a?){30}a{30}"}]}"#.utf8).write(to: slow)
+        let refused = try ArborExecutable.run(["convert", source.path, temp.file("o2.safetensors").path, "--rules", slow.path],
+                                              timeout: 60)
+        #expect(!refused.signaled)
+        #expect(refused.status == 1)
+        #expect(refused.stderr.hasPrefix("arbor: rules slow.json, rule 0: \"(a?){30}a{30}\" is refused: "), "\(refused.stderr)")
+    }
 }
+

@@ -3,7 +3,7 @@ import ArborCheckpoint
 import ArborTestSupport
 import Foundation
 import Testing
-@testable import ArborCLI
+import ArborExamples
 
 /// A child process saving checkpoints in a loop is SIGKILLed at random moments;
 /// after every kill the newest listed step must restore bit-exact and no partial
@@ -19,7 +19,7 @@ import Testing
         for trial in 0..<24 {
             let process = try ArborExecutable.start(
                 ["save-loop", directory.url.path, "--elements", String(Self.elements)],
-                stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice)
+                stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice, executable: ArborExecutable.testHelper)
             let delay = UInt64.random(in: 40_000_000...400_000_000, using: &generator)
             try await Task.sleep(nanoseconds: delay)
             kill(process.processIdentifier, SIGKILL)

@@ -11,7 +11,8 @@ import Testing
     @Test func resumeInFreshProcessesIsBitExact() throws {
         let directory = try TemporaryDirectory(prefix: "arbor-resume")
         for _ in 0..<2 {
-            let outcome = try ArborExecutable.run(["train-steps", directory.url.path, "--steps", "20", "--seed", "11"])
+            let outcome = try ArborExecutable.run(["train-steps", directory.url.path, "--steps", "20", "--seed", "11"],
+                                                  executable: ArborExecutable.testHelper)
             #expect(outcome.status == 0, "\(outcome.stderr)")
         }
         let straight = TwoSpiralsExample(seed: 11)

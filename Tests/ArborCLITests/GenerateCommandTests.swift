@@ -64,4 +64,49 @@ import Testing
         #expect(noConfig.status == 1)
         #expect(noConfig.stderr.contains("no config.json"))
     }
+
+    /// `--max-new-tokens Int.max` overflowed counting positions (SIGILL); now a
+    /// one-line error naming the model's context length.
+    @Test func hugeTokenCountIsRefusedAgainstTheContextLength() throws {
+        let run = try ArborExecutable.run(["generate", Fixtures.url("gpt2/single").path, "--tokens", "5,17",
+                                           "--max-new-tokens", "9223372036854775807"])
+        #expect(!run.signaled)
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("the model has 64 (context length), so at most 63 new tokens"), "\(run.stderr)")
+        #expect(run.stderr.split(separator: "\n").count == 1)
+    }
+
+    /// A model directory whose config.json has `changes` applied, with the fixture's weights.
+    static func absurdModel(_ temp: TemporaryDirectory, _ changes: [String: Any]) throws -> URL {
+        let directory = temp.file("model-\(changes.keys.sorted().joined())")
+        try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+        var config = try #require(try JSONSerialization.jsonObject(
+            with: Data(contentsOf: Fixtures.url("gpt2/single/config.json"))) as? [String: Any])
+        config.merge(changes) { _, new in new }
+        try JSONSerialization.data(withJSONObject: config).write(to: directory.appendingPathComponent("config.json"))
+        try FileManager.default.copyItem(at: Fixtures.url("gpt2/single/model.safetensors"),
+                                         to: directory.appendingPathComponent("model.safetensors"))
+        return directory
+    }
+
+    /// Absurd sizes in config.json died with SIGILL (overflow in Tensor.abstract)
+    /// or grew until killed; now refused before allocating, with the memory needed.
+    @Test(arguments: [#"{"n_embd": 1000000000, "n_head": 1}"#, #"{"n_positions": 9223372036854775807}"#,
+                      #"{"n_layer": 1000000}"#, #"{"vocab_size": 1e30}"#, #"{"n_embd": 4000000, "n_head": 1}"#])
+    func absurdConfigSizesAreRefusedBeforeAllocating(json: String) throws {
+        let changes = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let temp = try TemporaryDirectory()
+        let model = try Self.absurdModel(temp, changes)
+        for arguments in [["generate", model.path, "--tokens", "5"],
+                          ["convert", model.path, temp.file("out").path, "--model", "gpt2"]] {
+            let run = try ArborExecutable.run(arguments, timeout: 120)
+            #expect(!run.signaled, "\(arguments[0]) \(changes): \(run.stderr)")
+            #expect(run.status == 1)
+            #expect(run.stderr.contains("config.json"), "\(run.stderr)")
+            #expect(run.stderr.contains("this config needs") || run.stderr.contains("more parameters than can be counted")
+                    || run.stderr.contains("needs the number"), "\(run.stderr)")
+            #expect(run.stderr.split(separator: "\n").count == 1)
+        }
+    }
 }
+

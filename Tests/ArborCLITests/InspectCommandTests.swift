@@ -1,6 +1,8 @@
 import ArborTestSupport
 import Foundation
 import Testing
+import ArborTensor
+import SafeTensors
 @testable import ArborCLI
 
 /// `arbor inspect` against the sidecars written by the reference library.
@@ -86,4 +88,22 @@ import Testing
         #expect(outcome.status == 1)
         #expect(outcome.stderr.contains("/nonexistent/model.safetensors"))
     }
+
+    /// A tensor name or metadata value holding terminal escapes is printed
+    /// escaped in the table; `--json` keeps the exact name.
+    @Test func controlCharactersAreEscapedInTheTable() throws {
+        let temp = try TemporaryDirectory()
+        let file = temp.file("hostile.safetensors")
+        let hostile = "w\u{1B}]0;pwned\u{07}\u{1B}[2J\u{9B}"
+        try SafeTensorsWriter.write([hostile: Tensor([Float(1)], shape: [1])], metadata: ["note": "a\u{1B}[31mb"], to: file)
+        let run = try ArborExecutable.run(["inspect", file.path])
+        #expect(run.status == 0, "\(run.stderr)")
+        #expect(!run.stdout.unicodeScalars.contains { $0.value == 0x1B || $0.value == 0x07 || $0.value == 0x9B })
+        #expect(run.stdout.contains(#"w\u{1B}]0;pwned\u{7}\u{1B}[2J\u{9B}"#), "\(run.stdout)")
+        #expect(run.stdout.contains(#"note=a\u{1B}[31mb"#))
+        let json = try ArborExecutable.run(["inspect", "--json", file.path])
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(json.stdout.utf8)) as? [String: Any])
+        #expect((object["tensors"] as? [[String: Any]])?.first?["name"] as? String == hostile)
+    }
 }
+

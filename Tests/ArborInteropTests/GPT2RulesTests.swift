@@ -41,4 +41,9 @@ import Testing
         #expect(try StateDictRules.named("gpt2") == .gpt2)
         #expect(StateDictRules.builtIn.keys.sorted() == ["flax", "gpt2"])
     }
+
+    /// The built-in rule sets pass the slow-pattern check (see `RulePatternTests`).
+    @Test func builtInRulePatternsAreAccepted() throws {
+        for rules in StateDictRules.builtIn.values { try rules.validate() }
+    }
 }

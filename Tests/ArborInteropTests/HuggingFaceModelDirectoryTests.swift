@@ -231,4 +231,21 @@ import Testing
         let expected = try HuggingFaceModelDirectoryTests.reference("logits_f16")
         #expect(HuggingFaceModelDirectoryTests.largestDifference(logits, expected) <= 1e-4)
     }
+
+    /// GPT-2 small's well-known 124,439,808 parameters; sizes that overflow are nil;
+    /// the memory check names what the config needs and what the machine has.
+    @Test func parameterCountAndMemoryCheck() throws {
+        let small = GPT2Config(vocabularySize: 50257, positions: 1024, width: 768, layers: 12, heads: 12)
+        #expect(small.parameterCount == 124_439_808)
+        #expect(small.weightByteCount == 497_759_232)
+        #expect(GPT2Config(vocabularySize: 1, positions: Int.max, width: 2, layers: 1, heads: 1).parameterCount == nil)
+        let big = GPT2Config(vocabularySize: 50257, positions: 1024, width: 300_000, layers: 12, heads: 1)
+        let error = #expect(throws: GPT2ConfigError.self) {
+            try big.checkFitsInMemory(source: "config.json", physicalMemory: 16 << 30)
+        }
+        #expect(error?.description == "config.json: this config needs 47.2 TiB of weights "
+            + "(check n_embd, n_layer, n_positions, vocab_size); this machine has 16.0 GiB of memory")
+        try small.checkFitsInMemory(source: "config.json", physicalMemory: 16 << 30)
+    }
 }
+

@@ -1,17 +1,18 @@
 #!/usr/bin/env bash
-# Long crash-safety run: SIGKILL a saving `arbor save-loop` at random moments,
+# Long crash-safety run: SIGKILL a saving `arbor-test-helper save-loop` (a
+# test-only executable, not part of the shipped `arbor`) at random moments,
 # TRIALS times (default 120), and after each kill check that no partial step is
 # listed and the newest step restores bit-exact. Not part of `swift test`.
-#   [ARBOR_BIN=path/to/arbor] Tests/Stress/crash_trials.sh [TRIALS]
+#   [ARBOR_TEST_HELPER=path/to/arbor-test-helper] Tests/Stress/crash_trials.sh [TRIALS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
 trials=${1:-120}
-# ARBOR_BIN names an already built binary; otherwise build the release one.
-if [ -n "${ARBOR_BIN:-}" ]; then
-  bin=$ARBOR_BIN
+# ARBOR_TEST_HELPER names an already built binary; otherwise build the release one.
+if [ -n "${ARBOR_TEST_HELPER:-}" ]; then
+  bin=$ARBOR_TEST_HELPER
 else
-  swift build -c release --product arbor >/dev/null
-  bin=.build/release/arbor
+  swift build -c release --product arbor-test-helper >/dev/null
+  bin=.build/release/arbor-test-helper
 fi
 dir=$(mktemp -d -t arbor-crash-XXXXXX)
 trap 'rm -rf "$dir"' EXIT

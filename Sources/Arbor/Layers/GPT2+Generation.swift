@@ -15,7 +15,10 @@ extension GPT2 {
             throw .tokenOutOfRange(position: position, token: token, vocabularySize: config.vocabularySize)
         }
         let steps = max(0, maxNewTokens)
-        guard prompt.count + max(steps, 1) - 1 <= config.positions else {
+        // Checked: `maxNewTokens` comes from the command line and may be Int.max.
+        // The last new token is predicted, never fed back, so it needs no position.
+        let (needed, overflow) = prompt.count.addingReportingOverflow(max(steps, 1) - 1)
+        guard !overflow, needed <= config.positions else {
             throw .tooLong(promptTokens: prompt.count, newTokens: steps, positions: config.positions)
         }
         let promptLogits = nextTokenLogits(prompt)

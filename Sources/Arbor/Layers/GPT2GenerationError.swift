@@ -15,7 +15,13 @@ public enum GPT2GenerationError: Error, Equatable, Sendable, CustomStringConvert
         case let .tokenOutOfRange(position, token, vocabularySize):
             return "token \(token) at position \(position) is outside the vocabulary (0..<\(vocabularySize))"
         case let .tooLong(prompt, new, positions):
-            return "\(prompt) prompt tokens + \(new) new tokens need \(prompt + new - 1) positions; the model has \(positions)"
+            // Checked: `new` may be any count a user typed.
+            let (needed, overflow) = prompt.addingReportingOverflow(Swift.max(new, 1) - 1)
+            let positionsNeeded = overflow ? "more than \(Int.max)" : "\(needed)"
+            let (room, below) = positions.subtractingReportingOverflow(prompt)
+            let most = below || room < 0 ? 0 : room.addingReportingOverflow(1).overflow ? room : room + 1
+            return "\(prompt) prompt tokens + \(new) new tokens need \(positionsNeeded) positions; the model has "
+                + "\(positions) (context length), so at most \(most) new tokens for this prompt"
         }
     }
 }

@@ -11,6 +11,9 @@ struct RuleEngine {
     func applies(to tensor: Tensor) -> Bool { rank.map { $0 == tensor.rank } ?? true }
 
     func regex(_ pattern: String) throws(StateDictRuleError) -> NSRegularExpression {
+        if let reason = RulePattern.backtrackingRisk(in: pattern) {
+            throw .slowPattern(ruleSet: ruleSet, rule: index, pattern: pattern, reason: reason)
+        }
         do { return try NSRegularExpression(pattern: pattern) } catch {
             throw .badPattern(ruleSet: ruleSet, rule: index, pattern: pattern)
         }
@@ -20,9 +23,21 @@ struct RuleEngine {
         regex.firstMatch(in: name, range: NSRange(name.startIndex..., in: name)) != nil
     }
 
-    /// `pairs` as a state dict; a name produced twice is this rule set's error.
-    func stateDict(_ pairs: [StateDict.Element]) throws(StateDictRuleError) -> StateDict {
-        do { return try StateDict(pairs) } catch { throw ruleError(error) }
+    /// `pairs` as a state dict; a name produced twice is this rule's error
+    /// naming both tensors it came from (`source`: the names before this rule).
+    /// Checked after every rule, so two tensors can never merge at an
+    /// intermediate step (say, renamed to one name and then fused) and leave
+    /// one of them silently dropped. Names compare byte for byte (`ExactName`).
+    func stateDict(_ pairs: [(source: String, element: StateDict.Element)]) throws(StateDictRuleError) -> StateDict {
+        var result = StateDict()
+        var sources: [ExactName: String] = [:]
+        for (source, (name, tensor)) in pairs {
+            if let first = sources.updateValue(source, forKey: ExactName(name)) {
+                throw .nameCollision(ruleSet: ruleSet, rule: index, tensor: name, first: first, second: source)
+            }
+            do { try result.append(name: name, tensor: tensor) } catch { throw ruleError(error) }
+        }
+        return result
     }
 
     /// A state-dict error as this rule's error.
@@ -37,9 +52,9 @@ struct RuleEngine {
     func rename(_ tensors: StateDict, match: String, to template: String) throws(StateDictRuleError) -> StateDict {
         let regex = try regex(match)
         return try stateDict(tensors.map { entry in
-            guard applies(to: entry.tensor) else { return entry }
+            guard applies(to: entry.tensor) else { return (entry.name, entry) }
             let range = NSRange(entry.name.startIndex..., in: entry.name)
-            return (regex.stringByReplacingMatches(in: entry.name, range: range, withTemplate: template), entry.tensor)
+            return (entry.name, (regex.stringByReplacingMatches(in: entry.name, range: range, withTemplate: template), entry.tensor))
         })
     }
 
@@ -100,6 +115,7 @@ struct RuleEngine {
 
         func store(_ tensor: Tensor, at item: Int) { slots[item] = tensor }
 
+        // Every slot was stored by its `concurrentPerform` iteration before this is called.
         func results() -> [Tensor] { (0..<count).map { slots[$0]! } }
 
         deinit {
@@ -120,9 +136,9 @@ struct RuleEngine {
     }
 
     func split(_ tensors: StateDict, suffix: String, into parts: [String], axis: Int) throws(StateDictRuleError) -> StateDict {
-        var result: [StateDict.Element] = []
+        var result: [(source: String, element: StateDict.Element)] = []
         for entry in tensors {
-            guard entry.name.hasSuffix(suffix), !parts.isEmpty else { result.append(entry); continue }
+            guard entry.name.hasSuffix(suffix), !parts.isEmpty else { result.append((entry.name, entry)); continue }
             let base = String(entry.name.dropLast(suffix.count))
             let shape = entry.tensor.shape
             guard axis >= 0, axis < shape.count, shape[axis] % parts.count == 0, entry.tensor.dtype.byteSize != nil else {
@@ -131,7 +147,7 @@ struct RuleEngine {
             let size = shape[axis] / parts.count
             for (position, part) in parts.enumerated() {
                 let slice = try slice(entry.tensor, axis: axis, start: position * size, count: size, name: entry.name)
-                result.append((base + part, slice))
+                result.append((entry.name, (base + part, slice)))
             }
         }
         return try stateDict(result)
@@ -139,20 +155,36 @@ struct RuleEngine {
 
     func fuse(_ tensors: StateDict, parts: [String], to whole: String, axis: Int) throws(StateDictRuleError) -> StateDict {
         guard let first = parts.first else { return tensors }
-        var consumed = Set<String>()
-        var result: [StateDict.Element] = []
-        for entry in tensors where !consumed.contains(entry.name) {
-            guard entry.name.hasSuffix(first) else { result.append(entry); continue }
+        // First find every group, so a part listed before its group's first part is
+        // consumed too (not also kept on its own). Byte-exact names: `Set<String>`
+        // would take "é" and "e\u{301}" for one name and drop a tensor.
+        var groups: [ExactName: String] = [:]  // first part's name → base
+        var consumedBy: [ExactName: String] = [:]  // part name → the fused name it goes into
+        for entry in tensors where entry.name.hasSuffix(first) {
             let base = String(entry.name.dropLast(first.count))
-            var pieces: [Tensor] = []
+            guard consumedBy[ExactName(entry.name)] == nil else { continue }
             for part in parts {
-                guard let piece = tensors[base + part] else {
+                guard tensors[base + part] != nil else {
                     throw .missingFusePart(ruleSet: ruleSet, rule: index, tensor: base + whole, part: base + part)
                 }
-                pieces.append(piece)
-                consumed.insert(base + part)
+                if let other = consumedBy.updateValue(base + whole, forKey: ExactName(base + part)) {
+                    throw .nameCollision(ruleSet: ruleSet, rule: index, tensor: base + part, first: other, second: base + whole)
+                }
             }
-            result.append((base + whole, try concatenate(pieces, axis: axis, name: base + whole)))
+            groups[ExactName(entry.name)] = base
+        }
+        var result: [(source: String, element: StateDict.Element)] = []
+        for entry in tensors {
+            if let base = groups[ExactName(entry.name)] {
+                var pieces: [Tensor] = []
+                for part in parts {
+                    if let piece = tensors[base + part] { pieces.append(piece) }
+                }
+                let source = parts.map { base + $0 }.joined(separator: " + ")
+                result.append((source, (base + whole, try concatenate(pieces, axis: axis, name: base + whole))))
+            } else if consumedBy[ExactName(entry.name)] == nil {
+                result.append((entry.name, entry))
+            }
         }
         return try stateDict(result)
     }
@@ -161,6 +193,7 @@ struct RuleEngine {
     private func slice(_ tensor: Tensor, axis: Int, start: Int, count: Int, name: String) throws(StateDictRuleError) -> Tensor {
         var shape = tensor.shape
         let width = tensor.dtype.byteSize ?? 1
+        // Products of an existing tensor's dimensions: bounded by its byte count, no overflow.
         let inner = shape[(axis + 1)...].reduce(1, *) * width
         let outer = shape[..<axis].reduce(1, *)
         let full = shape[axis]

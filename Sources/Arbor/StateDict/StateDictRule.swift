@@ -4,6 +4,11 @@ import Foundation
 /// One mapping rule. JSON: an object with `op` and the fields that op uses,
 /// e.g. `{"op": "transpose", "match": "\\.kernel$"}`. Patterns are regular
 /// expressions searched in the tensor name; templates use `$1` for groups.
+/// Patterns that could backtrack exponentially — a repeated group that holds
+/// a quantifier or `|` (`(a+)+`, `(a?){30}`), backreferences, repeats above
+/// 1,000 — are refused (`StateDictRuleError.slowPattern`, see `RulePattern`),
+/// so matching stays fast on any name a file holds. A rule that would give two
+/// tensors one name is an error naming both (`nameCollision`).
 ///
 /// | op | fields | forward | inverse |
 /// |---|---|---|---|
@@ -109,6 +114,11 @@ public struct StateDictRule: Codable, Sendable, Equatable {
         for pattern in (op == "split" ? [inverseMatch] : [match, inverseMatch]).compactMap({ $0 }) where (try? NSRegularExpression(pattern: pattern)) == nil {
             throw .badPattern(ruleSet: ruleSet, rule: index, pattern: pattern)
         }
+        for pattern in (op == "split" ? [inverseMatch] : [match, inverseMatch]).compactMap({ $0 }) {
+            if let reason = RulePattern.backtrackingRisk(in: pattern) {
+                throw .slowPattern(ruleSet: ruleSet, rule: index, pattern: pattern, reason: reason)
+            }
+        }
     }
 
     func apply(to tensors: StateDict, inverse: Bool, ruleSet: String, index: Int) throws(StateDictRuleError) -> StateDict {
@@ -117,10 +127,10 @@ public struct StateDictRule: Codable, Sendable, Equatable {
         case ("stripPrefix", false), ("addPrefix", true):
             let prefix = self.prefix ?? ""
             return try engine.stateDict(tensors.map {
-                ($0.name.hasPrefix(prefix) ? String($0.name.dropFirst(prefix.count)) : $0.name, $0.tensor)
+                ($0.name, ($0.name.hasPrefix(prefix) ? String($0.name.dropFirst(prefix.count)) : $0.name, $0.tensor))
             })
         case ("addPrefix", false), ("stripPrefix", true):
-            return try engine.stateDict(tensors.map { ((prefix ?? "") + $0.name, $0.tensor) })
+            return try engine.stateDict(tensors.map { ($0.name, ((prefix ?? "") + $0.name, $0.tensor)) })
         case ("rename", false):
             return try engine.rename(tensors, match: match ?? "", to: to ?? "")
         case ("rename", true):

@@ -9,6 +9,8 @@ public enum StateDictRuleError: Error, Equatable, Sendable, CustomStringConverti
     case missingField(ruleSet: String, rule: Int, op: String, field: String)
     /// A `match` is not a valid regular expression.
     case badPattern(ruleSet: String, rule: Int, pattern: String)
+    /// A `match` could take exponential time on some names (see `RulePattern`).
+    case slowPattern(ruleSet: String, rule: Int, pattern: String, reason: String)
     /// A `cast` names a dtype Arbor does not know.
     case unknownDType(ruleSet: String, rule: Int, dtype: String)
     /// A `transpose` matched a tensor that is not 2-D.
@@ -23,6 +25,8 @@ public enum StateDictRuleError: Error, Equatable, Sendable, CustomStringConverti
     case conversionFailed(ruleSet: String, rule: Int, tensor: String, reason: String)
     /// Two tensors ended up with the same name.
     case duplicateName(ruleSet: String, tensor: String)
+    /// Rule `rule` gave two tensors (`first`, `second`: their names before it) one name.
+    case nameCollision(ruleSet: String, rule: Int, tensor: String, first: String, second: String)
 
     /// One line saying what is wrong and where.
     public var description: String {
@@ -33,6 +37,8 @@ public enum StateDictRuleError: Error, Equatable, Sendable, CustomStringConverti
             return "rules \(set), rule \(rule) (\(op)): needs the field \"\(field)\""
         case let .badPattern(set, rule, pattern):
             return "rules \(set), rule \(rule): \"\(pattern)\" is not a valid regular expression"
+        case let .slowPattern(set, rule, pattern, reason):
+            return "rules \(set), rule \(rule): \"\(pattern)\" is refused: \(reason)"
         case let .unknownDType(set, rule, dtype):
             return "rules \(set), rule \(rule) (cast): unknown dtype \"\(dtype)\" (use F32, F16, BF16, F64 or a safetensors dtype name)"
         case let .notTwoDimensional(set, rule, tensor, shape):
@@ -47,6 +53,9 @@ public enum StateDictRuleError: Error, Equatable, Sendable, CustomStringConverti
             return "rules \(set), rule \(rule): \(tensor): \(reason)"
         case let .duplicateName(set, tensor):
             return "rules \(set): two tensors map to the name \(tensor)"
+        case let .nameCollision(set, rule, tensor, first, second):
+            return "rules \(set), rule \(rule): \(first) and \(second) would both be named \(tensor); "
+                + "a rule may not merge two tensors into one name"
         }
     }
 }

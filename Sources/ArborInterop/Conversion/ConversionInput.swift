@@ -33,8 +33,8 @@ struct ConversionInput {
         let tensors = try model.collection.tensors()
         var files: [ModelFile] = []
         for file in model.extraFiles {
-            do { files.append((file.lastPathComponent, try Data(contentsOf: file))) } catch {
-                throw ModelConverterError.unreadableFile(file.path, error.localizedDescription)
+            do { files.append((file.lastPathComponent, Data(try DurableFileSystem.contents(of: file)))) } catch {
+                throw ModelConverterError.unreadableFile(file.path, error.reason)
             }
         }
         return ConversionInput(url: model.url, kind: model.isDirectory ? .huggingFaceDirectory : .safetensorsFile,

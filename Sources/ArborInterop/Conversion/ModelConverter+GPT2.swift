@@ -13,6 +13,7 @@ extension ModelConverter {
             throw ModelConverterError.noModelConfig(path: src.url.path)
         }
         let config = try GPT2Config(huggingFaceConfig: configFile.data, source: src.location(ofFile: "config.json"))
+        try config.checkFitsInMemory(source: src.location(ofFile: "config.json"))
         let (model, _) = try HuggingFaceModelDirectory.loadGPT2(config: config, tensors: tensors,
                                                                  source: src.url.lastPathComponent)
         let sourceDType = tensors.lazy.map(\.tensor.dtype).first(where: \.isFloatingPoint) ?? .float32

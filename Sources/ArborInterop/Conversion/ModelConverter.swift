@@ -150,10 +150,22 @@ public struct ModelConverter: Sendable {
             result = try convertThroughGPT2(tensors, from: src, layout: layout)
         } else {
             if let dtype = options.dtype {
-                tensors = try tensors.castingFloatingPoint(to: dtype, afterEach: { entry in
-                    done += entry.tensor.byteCount
+                // Each source tensor is read with `pread` (`readIntoMemory`), not through
+                // the mapping, so a source truncated meanwhile is an error naming it
+                // rather than a SIGBUS; the copy lives only while that tensor is cast.
+                var cast = StateDict()
+                for entry in tensors {
+                    var tensor = entry.tensor
+                    if tensor.dtype.isFloatingPoint, tensor.dtype != dtype {
+                        do { tensor = try tensor.readIntoMemory().converted(to: dtype) } catch let error as TensorError {
+                            throw StateDictError.conversionFailed(name: entry.name, error)
+                        }
+                    }
+                    try cast.append(name: entry.name, tensor: tensor)
+                    done += tensor.byteCount
                     progress?(Progress(completedBytes: done, totalBytes: total))
-                })
+                }
+                tensors = cast
             }
             var files = src.files
             if let dtype = options.dtype {

@@ -1,4 +1,5 @@
 import Arbor
+import SafeTensors
 import Foundation
 
 extension StateDictRules {
@@ -17,7 +18,9 @@ extension StateDictRules {
         let url = URL(fileURLWithPath: name)
         guard FileManager.default.fileExists(atPath: url.path) else { throw ModelConverterError.unknownRules(name) }
         let data: Data
-        do { data = try Data(contentsOf: url) } catch { throw ModelConverterError.unreadableRules(name, "cannot be read") }
+        do { data = Data(try DurableFileSystem.contents(of: url)) } catch {
+            throw ModelConverterError.unreadableRules(name, "cannot be read: \(error.reason)")
+        }
         return try StateDictRules.decode(json: data, source: url.lastPathComponent)
     }
 }

@@ -1,38 +1,56 @@
 import Arbor
 import ArborCheckpoint
+import ArborExamples
 import ArgumentParser
 import Foundation
 
-/// `arbor save-loop DIR` (hidden): saves a deterministic state at every step
+/// `arbor-test-helper save-loop DIR`: saves a deterministic state at every step
 /// until killed. The crash-safety tests SIGKILL it at random moments and check
 /// that the newest listed step always restores bit-exact.
 struct SaveLoopCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "save-loop",
-        abstract: "Save deterministic checkpoints in a loop (for crash-safety tests).",
-        shouldDisplay: false
+        abstract: "Save deterministic checkpoints in a loop (for crash-safety tests)."
     )
 
     @Argument(help: "Checkpoint directory.")
     var directory: String
 
-    @Option(help: "How many steps to save (after the directory's latest).")
+    @Option(help: "How many steps to save (after the directory's latest), 0...\(Self.maximumSteps).")
     var steps = 1_000
 
-    @Option(help: "Elements per tensor (size of each save).")
+    @Option(help: "Elements per tensor (size of each save), 1...\(Self.maximumElements).")
     var elements = 1 << 18
+
+    static let maximumSteps = 1_000_000
+    static let maximumElements = 1 << 26
+
+    func validate() throws {
+        guard (0...Self.maximumSteps).contains(steps) else {
+            throw ValidationError("--steps \(steps): must be 0...\(Self.maximumSteps)")
+        }
+        guard (1...Self.maximumElements).contains(elements) else {
+            throw ValidationError("--elements \(elements): must be 1...\(Self.maximumElements)")
+        }
+    }
 
     @Flag(help: "Do not save: check that no partial step is listed and the newest step restores bit-exact.")
     var check = false
 
     func run() async throws {
-        try await Terminal.failing {
+        try await HelperFailure.exitingOnError {
             if check { return try checkLatest() }
             let manager = try CheckpointManager(
                 directory: URL(fileURLWithPath: directory),
                 options: .init(retention: RetentionPolicy(keepLatest: 2), maxDataFileBytes: elements * 4))
-            let start = (try await manager.latestStep() ?? 0) + 1
-            for step in start..<(start + steps) {
+            let latest = try await manager.latestStep() ?? 0
+            // Step numbers come from the directory: checked, as a hostile one could hold step Int.max.
+            let (start, late) = latest.addingReportingOverflow(1)
+            let (end, past) = start.addingReportingOverflow(steps)
+            guard !late, !past else {
+                throw CheckpointError.corrupt(path: directory, reason: "latest step \(latest) leaves no room for \(steps) more")
+            }
+            for step in start..<end {
                 try await manager.save(step: step, items: ["state": .state(SaveLoopState.make(step: step, elements: elements))],
                                        metrics: ["step": Double(step)])
             }
@@ -56,21 +74,5 @@ struct SaveLoopCommand: AsyncParsableCommand {
             throw CheckpointError.corrupt(path: checkpoint.url.path, reason: "step \(latest) does not restore bit-exact")
         }
         print("ok: step \(latest) restores bit-exact")
-    }
-}
-
-/// The state saved at each step of `save-loop`: values derived from the step so
-/// a test can recompute what any step must restore to.
-enum SaveLoopState {
-    static func make(step: Int, elements: Int) throws -> State {
-        let base = Float(step)
-        let a = Tensor((0..<elements).map { Float($0) * 0.5 + base }, shape: [elements])
-        let b = Tensor((0..<elements).map { Int32(truncatingIfNeeded: $0 &* 31 &+ step) }, shape: [elements])
-        let counter = Tensor(scalar: Int64(step))
-        return try State(flat: [
-            (Path(["layers", 0, "weight"]), VariableState(kind: .param, value: a)),
-            (Path(["layers", 1, "weight"]), VariableState(kind: .param, value: b)),
-            (Path(["step"]), VariableState(kind: .rngState, value: counter)),
-        ])
     }
 }
