@@ -92,7 +92,10 @@ let package = Package(
             name: "ArborInteropTests",
             dependencies: ["ArborInterop", "ArborCheckpoint", "ArborExamples", "ArborTestSupport"]
         ),
-        .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborInterop", "ArborExamples", "ArborTestSupport"]),
+        .testTarget(
+            name: "ArborCLITests",
+            dependencies: ["ArborCLI", "ArborInterop", "ArborDistributed", "ArborExamples", "ArborTestSupport"]
+        ),
         // Checks on the package as a whole (paths and system calls that must stay portable).
         .testTarget(name: "PackageTests"),
     ],
