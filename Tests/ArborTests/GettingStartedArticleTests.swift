@@ -26,7 +26,7 @@ import Testing
         for _ in 0..<10 {
             let (loss, gradients) = try grad(of: model) { m in (m(x) - y).squared().mean() }
             try optimizer.update(model, gradients: gradients)
-            print(loss)
+            print("loss", loss.scalars(as: Float.self)[0])
             losses.append(loss.scalars(as: Float.self)[0])
         }
         #expect(losses.last! < losses.first!)

@@ -46,7 +46,7 @@ import Testing
         #expect(params.count == 4 && stats.count == 2 && firstLayer.count == 3)
         #expect(parts.map(\.count) == [4, 2])
         #expect(try Graph.state(rebuilt) == state)
-        let lora = VariableState(kind: LoRAParam.kind, value: Tensor(zeros: [2]))
+        let lora = VariableState(kind: VariableKind(of: LoRAParam.self), value: Tensor(zeros: [2]))
         let withLoRA = try State(flat: [(["adapter"], lora)])
         #expect(withLoRA.filter(.param).count == 1 && withLoRA.filter(.kind(LoRAParam.self)).count == 1)
 

@@ -93,37 +93,36 @@ import Testing
     @Test func everySwiftBlockOfAnArticleIsCompiledByItsTest() throws {
         var checked = 0
         for article in try Self.articles() {
-            let blocks = Self.swiftBlocks(in: try String(contentsOf: article, encoding: .utf8))
-            if blocks.isEmpty { continue }
-            let relative = article.path.dropFirst(Self.packageRoot.path.count + 1)
+            let relative = String(article.path.dropFirst(Self.packageRoot.path.count + 1))
             guard let testURL = try Self.testFile(for: article) else {
-                Issue.record("\(relative) has Swift code but no \(article.deletingPathExtension().lastPathComponent)ArticleTests.swift under Tests/ to compile it")
+                #expect(Self.swiftBlocks(in: try String(contentsOf: article, encoding: .utf8)).isEmpty,
+                        "\(relative) has Swift code but no \(article.deletingPathExtension().lastPathComponent)ArticleTests.swift under Tests/ to compile it")
                 continue
             }
-            let source = try String(contentsOf: testURL, encoding: .utf8)
-                .split(separator: "\n", omittingEmptySubsequences: false)
-                .map { $0.trimmingCharacters(in: .whitespaces) }
-            for (number, block) in blocks.enumerated() {
-                let missing = Self.missingLines(of: block, in: source)
-                #expect(missing.isEmpty, "\(relative), Swift block \(number + 1): not in \(testURL.lastPathComponent) (in order): \(missing)")
-                checked += 1
-            }
+            checked += try Self.expectBlocks(of: article, named: relative, in: testURL)
         }
         #expect(checked >= 10)
     }
 
     @Test func everySwiftBlockOfTheReadmeIsCompiledByItsTest() throws {
-        let readme = Self.packageRoot.appendingPathComponent("README.md")
-        let testURL = Self.packageRoot.appendingPathComponent("Tests/ArborCLITests/ReadmeExampleTests.swift")
-        let blocks = Self.swiftBlocks(in: try String(contentsOf: readme, encoding: .utf8))
+        let checked = try Self.expectBlocks(
+            of: Self.packageRoot.appendingPathComponent("README.md"), named: "README.md",
+            in: Self.packageRoot.appendingPathComponent("Tests/ArborCLITests/ReadmeExampleTests.swift"))
+        #expect(checked >= 7)
+    }
+
+    /// Expects every Swift block of the Markdown file `document` in the Swift
+    /// file `testURL`; returns how many blocks there were.
+    static func expectBlocks(of document: URL, named name: String, in testURL: URL) throws -> Int {
+        let blocks = swiftBlocks(in: try String(contentsOf: document, encoding: .utf8))
         let source = try String(contentsOf: testURL, encoding: .utf8)
             .split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.trimmingCharacters(in: .whitespaces) }
         for (number, block) in blocks.enumerated() {
-            let missing = Self.missingLines(of: block, in: source)
-            #expect(missing.isEmpty, "README.md, Swift block \(number + 1): not in ReadmeExampleTests.swift (in order): \(missing)")
+            let missing = missingLines(of: block, in: source)
+            #expect(missing.isEmpty, "\(name), Swift block \(number + 1): not in \(testURL.lastPathComponent) (in order): \(missing)")
         }
-        #expect(blocks.count >= 7)
+        return blocks.count
     }
 
     /// The checker itself: blocks are found by their fence, and order matters.
