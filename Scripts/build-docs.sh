@@ -11,6 +11,7 @@
 # --additional-symbol-graph-dir .build/docs/symbol-graphs/Arbor` or host it
 # statically (`docc process-archive transform-for-static-hosting`).
 set -eu
+# A failure below stops the script; `docc` prints each broken link with its file and line.
 
 cd "$(dirname "$0")/.."
 output="${1:-.build/docs}"
@@ -20,7 +21,7 @@ targets="ArborTensor SafeTensors Arbor ArborDistributed ArborCheckpoint ArborInt
 rm -rf "$graphs"
 mkdir -p "$graphs/all"
 # Uses the ordinary debug build in .build (nothing extra to compile after `swift build`).
-swift package dump-symbol-graph --minimum-access-level public > "$graphs/dump.log"
+swift package dump-symbol-graph --minimum-access-level public > "$graphs/dump.log" 2>&1
 extracted="$(sed -n 's/^Files written to //p' "$graphs/dump.log")"
 cp "$extracted"/*.symbols.json "$graphs/all/"
 

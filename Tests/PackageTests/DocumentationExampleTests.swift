@@ -87,7 +87,7 @@ import Testing
         #expect(catalogs.isSuperset(of: ["Arbor.docc", "ArborTensor.docc", "SafeTensors.docc",
                                         "ArborCheckpoint.docc", "ArborInterop.docc", "ArborDistributed.docc"]))
         let names = Set(articles.map { $0.deletingPathExtension().lastPathComponent })
-        #expect(names.isSuperset(of: ["GettingStarted", "ModulesAndState", "Checkpoints", "Interop", "Sharding"]))
+        #expect(names.isSuperset(of: ["GettingStarted", "ModulesAndState", "Checkpoints", "Interop", "ShardingState"]))
     }
 
     @Test func everySwiftBlockOfAnArticleIsCompiledByItsTest() throws {

@@ -1,9 +1,9 @@
 import Arbor
 import Testing
 
-/// The example of the Sharding article (Sources/Arbor/Arbor.docc), compiled
+/// The example of the Sharding article (ShardingState.md in Sources/Arbor/Arbor.docc), compiled
 /// and run; `DocumentationExampleTests` checks the article's lines are these lines.
-@Suite struct ShardingArticleTests {
+@Suite struct ShardingStateArticleTests {
     final class Wide: Module {
         let weight: Param, bias: Param
         init() {
