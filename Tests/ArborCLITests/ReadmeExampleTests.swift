@@ -1,7 +1,6 @@
 import Arbor
 import ArborCheckpoint
 import ArborDistributed
-import ArborInterop
 import ArborTensor
 import ArborTestSupport
 import Foundation
@@ -10,8 +9,9 @@ import Testing
 
 /// The library examples of README.md, compiled and run, so the README cannot rot:
 /// `DocumentationExampleTests` checks that every Swift block of the README stands
-/// here line for line (free names such as `x`, `runURL` or `gpt2Directory` are
-/// set up around them).
+/// line for line here (free names such as `x` or `runURL` are set up around them)
+/// or, for the examples the README shares with a DocC article (Hugging Face
+/// loading and `ModelConverter`), in that article's test.
 @Suite struct ReadmeExampleTests {
     final class Dense: Module {
         let weight: Param, bias: Param
@@ -95,38 +95,6 @@ import Testing
         let reopened = try CheckpointManager(directory: runURL)
         #expect(try await reopened.allSteps() == [800, 900, 1_000])
         try await reopened.close()
-    }
-
-    @Test func modelConverterExample() throws {
-        let temporary = try TemporaryDirectory()
-        let gpt2Directory = Fixtures.url("gpt2/single")
-        let checkpointDirectory = temporary.file("gpt2-ckpt"), bf16Directory = temporary.file("gpt2-bf16")
-
-        // Hugging Face directory -> Arbor checkpoint in bf16 -> Hugging Face directory.
-        let toCheckpoint = ModelConverter(
-            source: try .init(gpt2Directory), destination: checkpointDirectory,
-            options: .init(layout: .checkpoint, dtype: .bfloat16))
-        try toCheckpoint.convert()
-        let back = ModelConverter(
-            source: try .init(checkpointDirectory), destination: bf16Directory,
-            options: .init(layout: .huggingFace))
-        let result = try back.convert { print($0.completedBytes, "of", $0.totalBytes) }
-        print(result.tensorCount, result.weightFiles)
-        #expect(result.weightFiles.map(\.lastPathComponent) == ["model.safetensors"])
-        #expect(try HuggingFaceModelDirectory(opening: bf16Directory).tensors().allSatisfy { $0.tensor.dtype == .bfloat16 })
-    }
-
-    @Test func huggingFaceExample() throws {
-        let temporary = try TemporaryDirectory()
-        let gpt2Directory = Fixtures.url("gpt2/single"), exportDirectory = temporary.file("gpt2-bf16")
-
-        let source = try HuggingFaceModelDirectory(opening: gpt2Directory)
-        let (gpt2, _) = try source.loadGPT2()           // strict: one error lists every bad key
-        let (tokens, _) = try gpt2.greedy(prompt: [5, 17, 42], maxNewTokens: 8)
-        try HuggingFaceModelDirectory.save(gpt2, to: exportDirectory,
-                                           options: .init(dtype: .bfloat16, baseConfig: source.config))
-        #expect(tokens.count == 8)
-        #expect(try HuggingFaceModelDirectory(opening: exportDirectory).loadGPT2().report.isClean)
     }
 
     @Test func shardingExample() throws {

@@ -33,7 +33,7 @@ import Testing
         let gpt2Directory = Fixtures.url("gpt2/single"), exportDirectory = directory.file("gpt2-bf16")
 
         let source = try HuggingFaceModelDirectory(opening: gpt2Directory)
-        let (gpt2, _) = try source.loadGPT2()                 // strict: one error lists every bad key
+        let (gpt2, _) = try source.loadGPT2()           // strict: one error lists every bad key
         let (tokens, _) = try gpt2.greedy(prompt: [5, 17, 42], maxNewTokens: 8)
         try HuggingFaceModelDirectory.save(gpt2, to: exportDirectory,
                                            options: .init(dtype: .bfloat16, baseConfig: source.config))
@@ -48,9 +48,10 @@ import Testing
         let gpt2Directory = Fixtures.url("gpt2/single")
         let checkpointDirectory = directory.file("gpt2-ckpt"), roundTripDirectory = directory.file("gpt2-again")
 
+        // Hugging Face directory -> Arbor checkpoint -> Hugging Face directory, byte for byte.
         let toCheckpoint = ModelConverter(
             source: try .init(gpt2Directory), destination: checkpointDirectory,
-            options: .init(layout: .checkpoint))
+            options: .init(layout: .checkpoint))      // `dtype: .bfloat16` would cast on the way
         try toCheckpoint.convert()
         let back = ModelConverter(
             source: try .init(checkpointDirectory), destination: roundTripDirectory,

@@ -6,7 +6,8 @@ import Testing
 /// Every ```swift block of a DocC article (`Sources/<Target>/<Target>.docc/<Name>.md`)
 /// must stand, line by line and in order, in the test file
 /// `Tests/<AnyTarget>Tests/<Name>ArticleTests.swift`, which compiles and runs
-/// it; README.md's blocks likewise in `Tests/ArborCLITests/ReadmeExampleTests.swift`.
+/// it; README.md's blocks likewise in `Tests/ArborCLITests/ReadmeExampleTests.swift`
+/// (or, for an example the README shares with an article, that article's test).
 /// Lines are compared with their surrounding white space trimmed; blank and
 /// `import` lines are skipped (the test file imports what it needs at its top),
 /// and the test file may have lines of its own in between (set-up, `#expect`s).
@@ -99,28 +100,41 @@ import Testing
                         "\(relative) has Swift code but no \(article.deletingPathExtension().lastPathComponent)ArticleTests.swift under Tests/ to compile it")
                 continue
             }
-            checked += try Self.expectBlocks(of: article, named: relative, in: testURL)
+            checked += try Self.expectBlocks(of: article, named: relative, in: [testURL])
         }
         #expect(checked >= 10)
     }
 
-    @Test func everySwiftBlockOfTheReadmeIsCompiledByItsTest() throws {
-        let checked = try Self.expectBlocks(
-            of: Self.packageRoot.appendingPathComponent("README.md"), named: "README.md",
-            in: Self.packageRoot.appendingPathComponent("Tests/ArborCLITests/ReadmeExampleTests.swift"))
+    /// README blocks stand in `ReadmeExampleTests.swift` or, when the README
+    /// repeats an article's example, in that article's test.
+    @Test func everySwiftBlockOfTheReadmeIsCompiledByATest() throws {
+        let tests = packageFile("Tests")
+        var candidates = [packageFile("Tests/ArborCLITests/ReadmeExampleTests.swift")]
+        for target in try FileManager.default.contentsOfDirectory(atPath: tests.path).sorted() {
+            let folder = tests.appendingPathComponent(target)
+            let names = (try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []
+            candidates += names.filter { $0.hasSuffix("ArticleTests.swift") }.sorted().map { folder.appendingPathComponent($0) }
+        }
+        let checked = try Self.expectBlocks(of: packageFile("README.md"), named: "README.md", in: candidates)
         #expect(checked >= 7)
     }
 
-    /// Expects every Swift block of the Markdown file `document` in the Swift
-    /// file `testURL`; returns how many blocks there were.
-    static func expectBlocks(of document: URL, named name: String, in testURL: URL) throws -> Int {
+    private func packageFile(_ relativePath: String) -> URL { Self.packageRoot.appendingPathComponent(relativePath) }
+
+    /// Expects every Swift block of the Markdown file `document` in one of the
+    /// Swift files `testURLs` (the first is named when none has it); returns how
+    /// many blocks there were.
+    static func expectBlocks(of document: URL, named name: String, in testURLs: [URL]) throws -> Int {
         let blocks = swiftBlocks(in: try String(contentsOf: document, encoding: .utf8))
-        let source = try String(contentsOf: testURL, encoding: .utf8)
-            .split(separator: "\n", omittingEmptySubsequences: false)
-            .map { $0.trimmingCharacters(in: .whitespaces) }
+        let sources = try testURLs.map {
+            try String(contentsOf: $0, encoding: .utf8)
+                .split(separator: "\n", omittingEmptySubsequences: false)
+                .map { $0.trimmingCharacters(in: .whitespaces) }
+        }
         for (number, block) in blocks.enumerated() {
-            let missing = missingLines(of: block, in: source)
-            #expect(missing.isEmpty, "\(name), Swift block \(number + 1): not in \(testURL.lastPathComponent) (in order): \(missing)")
+            let missing = sources.map { missingLines(of: block, in: $0) }
+            #expect(missing.contains { $0.isEmpty },
+                    "\(name), Swift block \(number + 1): not in \(testURLs[0].lastPathComponent) (in order): \(missing.first ?? [])")
         }
         return blocks.count
     }
