@@ -102,7 +102,9 @@ let package = Package(
         ),
         .testTarget(
             name: "ArborCLITests",
-            dependencies: ["ArborCLI", "arbor-test-helper", "ArborInterop", "ArborExamples", "ArborTestSupport"]
+            dependencies: [
+                "ArborCLI", "arbor-test-helper", "ArborInterop", "ArborDistributed", "ArborExamples", "ArborTestSupport",
+            ]
         ),
         // Checks on the package as a whole (paths and system calls that must stay portable).
         .testTarget(name: "PackageTests"),

@@ -9,7 +9,12 @@ public struct RetentionPolicy: Sendable, Equatable, Codable {
     /// Keep the `count` best steps by `metric`.
     public struct Best: Sendable, Equatable, Codable {
         /// Whether smaller or larger metric values are better.
-        public enum Mode: String, Sendable, Codable { case min, max }
+        public enum Mode: String, Sendable, Codable {
+            /// Smaller is better (a loss).
+            case min
+            /// Larger is better (an accuracy).
+            case max
+        }
         /// Name of the metric in `CheckpointManager.save(step:items:metrics:)`.
         public var metric: String
         /// Smaller-is-better (a loss) or larger-is-better (an accuracy).

@@ -14,7 +14,7 @@ import ArborTensor
 /// that are not parameters (batch statistics, RNG state) stay local.
 ///
 /// ```swift
-/// let trainer = try FSDPTrainer(model: GPT2(.tiny, key: key), optimizer: Adam(learningRate: 1e-3), group: group)
+/// let trainer = try FSDPTrainer(model: GPT2(config, key: key), optimizer: Adam(learningRate: 1e-3), group: group)
 /// let loss = try trainer.step { m in m(localIDs).crossEntropy(labels: localTargets) }
 /// ```
 public final class FSDPTrainer<M: Module> {

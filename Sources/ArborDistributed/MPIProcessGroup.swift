@@ -16,7 +16,9 @@ import Foundation
 /// are serialized by a lock (`MPI_THREAD_SERIALIZED`), so the group may be
 /// shared between threads.
 public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
+    /// This process's rank in `MPI_COMM_WORLD`.
     public let rank: Int
+    /// How many processes `mpirun` started.
     public let size: Int
     private let lock = NSLock()
     private let communicator: MPI_Comm
@@ -49,10 +51,12 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         if finalized == 0 { MPI_Finalize() }
     }
 
+    /// Waits until every rank has called it (`MPI_Barrier`).
     public func barrier() throws(ProcessGroupError) {
         try locked { () throws(ProcessGroupError) in try check(MPI_Barrier(communicator), "MPI_Barrier") }
     }
 
+    /// `root`'s bytes on every rank (`MPI_Bcast`, after agreeing on the length).
     public func broadcast(bytes: [UInt8], root: Int) throws(ProcessGroupError) -> [UInt8] {
         guard (0..<size).contains(root) else { throw .invalidRank(root, size: size) }
         return try locked { () throws(ProcessGroupError) -> [UInt8] in
@@ -68,6 +72,7 @@ public final class MPIProcessGroup: ProcessGroup, @unchecked Sendable {
         }
     }
 
+    /// Every rank's bytes, by rank (`MPI_Allgatherv`).
     public func allGather(bytes: [UInt8]) throws(ProcessGroupError) -> [[UInt8]] {
         try locked { () throws(ProcessGroupError) -> [[UInt8]] in
             var mine = Int64(bytes.count)

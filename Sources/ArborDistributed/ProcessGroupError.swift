@@ -13,6 +13,7 @@ public enum ProcessGroupError: Error, Equatable, Sendable, CustomStringConvertib
     /// The transport (MPI) reported an error.
     case transport(String)
 
+    /// The message a user reads: the collective, the rank and the cause.
     public var description: String {
         switch self {
         case .peerFailed(let rank, let reason): "rank \(rank) failed: \(reason)"

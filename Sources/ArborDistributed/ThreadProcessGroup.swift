@@ -57,13 +57,16 @@ public final class ThreadProcessGroup: ProcessGroup, @unchecked Sendable {
         return try outcomes.results()
     }
 
+    /// Waits until every thread rank has called it.
     public func barrier() throws(ProcessGroupError) { _ = try exchange([]) }
 
+    /// `root`'s bytes on every rank.
     public func broadcast(bytes: [UInt8], root: Int) throws(ProcessGroupError) -> [UInt8] {
         guard (0..<size).contains(root) else { throw .invalidRank(root, size: size) }
         return try exchange(rank == root ? bytes : [])[root]
     }
 
+    /// Every rank's bytes, by rank.
     public func allGather(bytes: [UInt8]) throws(ProcessGroupError) -> [[UInt8]] { try exchange(bytes) }
 
     private func exchange(_ bytes: [UInt8]) throws(ProcessGroupError) -> [[UInt8]] {

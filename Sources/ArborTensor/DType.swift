@@ -6,13 +6,20 @@
 /// `complex64`) are carried as raw bytes: they can be read, inspected and written
 /// back byte-exact, which is what a checkpoint or state-dict tool owes them.
 public enum DType: String, CaseIterable, Codable, Sendable, Hashable {
+    /// One byte per element, 0 or 1 (safetensors `BOOL`).
     case bool
+    /// Unsigned and signed integers of 8 to 64 bits (`U8` … `I64`).
     case uint8, int8, uint16, int16, uint32, int32, uint64, int64
+    /// 8-bit floats: OCP E4M3FN (no infinity) and E5M2 (`F8_E4M3`, `F8_E5M2`).
     case float8E4M3, float8E5M2
+    /// IEEE half, bfloat16, single and double precision (`F16`, `BF16`, `F32`, `F64`).
     case float16, bfloat16, float32, float64
     // Raw-only formats.
+    /// Sub-byte and scale formats, carried as raw bytes (`F4`, `F6_E2M3`, `F6_E3M2`, `F8_E8M0`).
     case float4E2M1, float6E2M3, float6E3M2, float8E8M0
+    /// AMD's 8-bit floats with no negative zero, carried as raw bytes (`F8_E4M3FNUZ`, `F8_E5M2FNUZ`).
     case float8E4M3FNUZ, float8E5M2FNUZ
+    /// Two float32s per element, carried as raw bytes (`C64`).
     case complex64
 
     /// The name used in safetensors headers (`"F32"`, `"BF16"`, ...).

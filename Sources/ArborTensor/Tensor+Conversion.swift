@@ -13,7 +13,7 @@ extension Tensor {
     /// An abstract tensor converts to an abstract tensor of the new dtype.
     ///
     /// ```swift
-    /// let weights = try checkpoint["wte"].converted(to: .float32)   // bf16 -> f32
+    /// let weights = try file.tensor(named: "wte").converted(to: .float32)   // bf16 -> f32
     /// ```
     ///
     /// - Throws: `TensorError.unsupportedDType` when either dtype is one Arbor only

@@ -12,6 +12,7 @@ public struct ShardIndex: Sendable, Equatable {
     /// `metadata.total_size` when present and an integer.
     public var totalSize: Int?
 
+    /// Equal when the metadata and the weight map (names compared by exact bytes, in order) are.
     public static func == (lhs: ShardIndex, rhs: ShardIndex) -> Bool {
         lhs.metadata == rhs.metadata && lhs.totalSize == rhs.totalSize
             && lhs.weightMap.elementsEqual(rhs.weightMap) { $0.name == $1.name && $0.file == $1.file }

@@ -1,17 +1,22 @@
 import Arbor
 import ArborCheckpoint
+import ArborDistributed
+import ArborTensor
 import ArborTestSupport
 import Foundation
 import SafeTensors
 import Testing
 
-/// The library examples of README.md, compiled and run, so the README cannot rot.
+/// The library examples of README.md, compiled and run, so the README cannot rot:
+/// `DocumentationExampleTests` checks that every Swift block of the README stands
+/// line for line here (free names such as `x` or `runURL` are set up around them)
+/// or, for the examples the README shares with a DocC article (Hugging Face
+/// loading and `ModelConverter`), in that article's test.
 @Suite struct ReadmeExampleTests {
     final class Dense: Module {
         let weight: Param, bias: Param
         init(_ i: Int, _ o: Int) { weight = Param(shape: [i, o]); bias = Param(shape: [o]) }
     }
-
     final class MLP: Module {
         let layers: [Dense]
         var dropout = 0.1
@@ -19,30 +24,37 @@ import Testing
     }
 
     @Test func safetensorsExample() throws {
-        let directory = try TemporaryDirectory()
-        let url = directory.file("model.safetensors")
+        let temporary = try TemporaryDirectory()
+        let directory = temporary.url
+        let url = directory.appendingPathComponent("model.safetensors")   // a folder you can write
         let weight = Tensor([1, 2, 3, 4, 5, 6] as [Float], shape: [2, 3])
         let bias = Tensor([0.5, -0.5] as [Float])
-        try SafeTensorsWriter.write(["linear.weight": weight, "linear.bias": bias], metadata: ["format": "pt"], to: url)
+        try SafeTensorsWriter.write(["linear.weight": weight, "linear.bias": bias],
+                                    metadata: ["format": "pt"], to: url)
+
         let file = try SafeTensorsFile(contentsOf: url)
-        let loaded = try file.tensor(named: "linear.weight")
+        let loaded = try file.tensor(named: "linear.weight")   // a zero-copy view of the mapped file
+        assert(loaded == weight)                                // bitwise equal
         #expect(loaded == weight)
         #expect(loaded.isMemoryMapped)
     }
 
     @Test func modelStateExample() throws {
         let model = MLP([4, 8, 2])
-        let (graphdef, state) = try Graph.split(model)
+        let (graphdef, state) = try Graph.split(model)      // structure + State (leaves: VariableState)
+        print(state)                                         // tree: kinds, dtypes, shapes, counts, bytes
+        let copy = try Graph.merge(graphdef, state)          // a new MLP; tied weights stay tied
+        try Graph.update(model, state.filter(.param))        // in place; path, shape, dtype, kind checked
         #expect(state.count == 4)
-        #expect(!state.description.isEmpty)
-        let copy = try Graph.merge(graphdef, state)
         #expect(copy !== model && copy.dropout == 0.1)
-        try Graph.update(model, state.filter(.param))
-        var target = try Graph.state(Graph.evalShape { MLP([4, 8, 2]) })
+
+        // Keys keep their types: layers/0/bias has the integer key 0. A dict whose keys were
+        // stringified by a JSON or Orbax round trip still loads into the right layers:
+        var target = try Graph.state(Graph.evalShape { MLP([4, 8, 2]) })   // abstract: no bytes
         try target.replace(byPureDict: state.toPureDict().stringifyingKeys())
-        try target.validate(against: graphdef.abstractState)
-        let json = try JSONEncoder().encode(state.toPureDict())
-        try target.replace(byPureDict: JSONDecoder().decode(PureDict.self, from: json))
+        try target.validate(against: graphdef.abstractState)  // one error lists every mismatch
+        let json = try JSONEncoder().encode(state.toPureDict())                  // a pure dict as JSON…
+        try target.replace(byPureDict: JSONDecoder().decode(PureDict.self, from: json))   // …and back
         #expect(target == state)
         #expect(target.paths.contains(["layers", 0, "bias"]))
     }
@@ -50,7 +62,7 @@ import Testing
     @Test func trainingExample() throws {
         let x = Tensor([Float](repeating: 0.5, count: 12), shape: [3, 4]), y = Tensor(zeros: [3, 2])
         let layer = Linear(4, 2, key: RandomKey(seed: 0))
-        let opt = AdamW(learningRate: 1e-3, weightDecay: 0.01)
+        let opt = AdamW(learningRate: 1e-3, weightDecay: 0.01)  // also Adam, SGD; or a Schedule
         let (loss, grads) = try grad(of: layer) { m in (m(x) - y).squared().mean() }
         try opt.update(layer, gradients: grads)
         #expect(loss.elementCount == 1 && grads.count == 2)
@@ -58,18 +70,41 @@ import Testing
 
     @Test func checkpointExample() async throws {
         let directory = try TemporaryDirectory()
+        let runURL = directory.url
         let model = MLP([4, 8, 2])
-        let manager = try CheckpointManager(directory: directory.url, options: .init(
+        var steps = 0
+        func train() -> Double {
+            steps += 1
+            return 1.0 / Double(steps)
+        }
+
+        let manager = try CheckpointManager(directory: runURL, options: .init(
             savePolicy: SavePolicy(every: 100),
             retention: RetentionPolicy(keepLatest: 3, keepBest: .init(metric: "loss", mode: .min, count: 1))))
-        for step in 1...500 {
-            let loss = 1.0 / Double(step)
+        for step in 1...1_000 {
+            let loss = train()                                // your training step
+            // Returns once the state is snapshotted (copy-on-write); writing goes on in the background.
             try await manager.save(step: step, items: ["params": .state(try Graph.state(model))], metrics: ["loss": loss])
         }
-        try await manager.close()
-        let reopened = try CheckpointManager(directory: directory.url)
-        try await reopened.restore().restore("params", into: model)
-        #expect(try await reopened.allSteps() == [300, 400, 500])
+        try await manager.close()                             // waits: the last save is never lost
+
+        // Later, or in a new process: restoring without a target gives back the State exactly
+        // as saved (integer keys, kinds, metadata, shared tensors); into a model it validates
+        // every path first.
+        try await CheckpointManager(directory: runURL).restore().restore("params", into: model)
+        let reopened = try CheckpointManager(directory: runURL)
+        #expect(try await reopened.allSteps() == [800, 900, 1_000])
         try await reopened.close()
+    }
+
+    @Test func shardingExample() throws {
+        let group = SingleProcessGroup()
+        let model = MLP([4, 8, 2])
+        for layer in model.layers { layer.weight.metadata.sharding = ["fsdp", nil] }
+
+        let mesh = try Mesh(["fsdp": group.size], group: group)
+        let sharded = try Graph.state(model).map { _, leaf in try leaf.sharded(over: mesh) }
+        try Graph.update(model, sharded)
+        #expect(try Graph.state(model).leaves.filter { $0.sharded != nil }.count == 2)
     }
 }

@@ -31,6 +31,7 @@ public enum GraphError: Error, Equatable, Sendable, CustomStringConvertible {
     /// filter not in last place).
     case filter(StateError)
 
+    /// The message a user reads: what failed, at which path, and how to fix it.
     public var description: String {
         switch self {
         case .cycle(let path, let ancestor):

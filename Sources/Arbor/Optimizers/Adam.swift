@@ -50,10 +50,13 @@ public class Adam: Optimizer {
                   weightDecay: weightDecay, decoupled: false)
     }
 
+    /// The first and second moments (`m/<param>`, `v/<param>`) and the step count.
     public var state: State { rule.slots.state }
 
+    /// Replaces the moments and step count with a saved `state`.
     public func load(_ state: State) throws(OptimizerError) { try rule.slots.load(state) }
 
+    /// Applies one Adam step to the variables named by `gradients`' paths.
     public func update(_ model: some Module, gradients: State) throws {
         try rule.update(model, gradients: gradients, learningRate: learningRate, beta1: beta1, beta2: beta2,
                         epsilon: epsilon, coupledDecay: decouplesWeightDecay ? 0 : weightDecay,

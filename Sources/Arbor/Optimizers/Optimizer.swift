@@ -25,6 +25,7 @@ public protocol Optimizer: AnyObject {
 /// The kind of optimizer-state leaves (`OptState`), so filters and checkpoints
 /// can tell them from params.
 public final class OptState: Variable {
+    /// Optimizer memory is its own kind, so `.param` filters never pick it up.
     override public class var kind: VariableKind { VariableKind("OptState") }
 }
 
@@ -33,6 +34,7 @@ public enum OptimizerError: Error, Equatable, Sendable, CustomStringConvertible 
     /// A required leaf is missing or has the wrong dtype/shape.
     case invalidState(path: Path, reason: String)
 
+    /// The message a user reads, naming the path that does not fit.
     public var description: String {
         switch self {
         case .invalidState(let path, let reason): "optimizer state at \(path): \(reason)"

@@ -41,10 +41,13 @@ public final class SGD: Optimizer {
                   weightDecay: weightDecay, nesterov: nesterov)
     }
 
+    /// The momentum buffers (`momentum/<param>`, when momentum > 0) and the step count.
     public var state: State { slots.state }
 
+    /// Replaces the momentum buffers with a saved `state`.
     public func load(_ state: State) throws(OptimizerError) { try slots.load(state) }
 
+    /// Applies one SGD step to the variables named by `gradients`' paths.
     public func update(_ model: some Module, gradients: State) throws {
         slots.step += 1
         let lr = learningRate.rate(slots.step)

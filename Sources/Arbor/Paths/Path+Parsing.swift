@@ -3,6 +3,7 @@ public enum PathParseError: Error, Equatable, Sendable, CustomStringConvertible 
     /// Two separators in a row, or one at either end.
     case emptyKey(in: String)
 
+    /// The message a user reads: the text and what is wrong with it.
     public var description: String {
         switch self {
         case .emptyKey(let text): "cannot read \"\(text)\" as a path: it has an empty key"

@@ -55,8 +55,11 @@ public struct Path: Hashable, Sendable {
 }
 
 extension Path: RandomAccessCollection {
+    /// The first key's position (a path is a collection of keys).
     public var startIndex: Int { keys.startIndex }
+    /// One past the last key's position.
     public var endIndex: Int { keys.endIndex }
+    /// The key at `position`.
     public subscript(position: Int) -> PathKey { keys[position] }
 }
 

@@ -21,6 +21,7 @@ public indirect enum ShardingError: Error, Equatable, Sendable, CustomStringConv
     /// One of the above, at a variable's path.
     case atPath(Path, ShardingError)
 
+    /// The message a user reads: the mesh, spec or leaf and what does not fit.
     public var description: String {
         switch self {
         case .invalidMesh(let reason): "invalid mesh: \(reason)"

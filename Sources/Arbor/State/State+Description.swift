@@ -47,11 +47,17 @@ extension State: CustomStringConvertible {
 public struct StateDiff: Equatable, Sendable, CustomStringConvertible {
     /// What differs at a path present in both states.
     public struct Change: Equatable, Sendable {
+        /// The path present in both states.
         public var path: Path
+        /// Whether the variable kinds differ.
         public var kind: Bool
+        /// Whether the shapes differ.
         public var shape: Bool
+        /// Whether the dtypes differ.
         public var dtype: Bool
+        /// Whether the bytes differ (same shape and dtype).
         public var value: Bool
+        /// Whether the metadata (sharding spec, entries) differs.
         public var metadata: Bool
     }
 
@@ -65,6 +71,7 @@ public struct StateDiff: Equatable, Sendable, CustomStringConvertible {
     /// Whether the states are identical.
     public var isEmpty: Bool { added.isEmpty && removed.isEmpty && changed.isEmpty }
 
+    /// Added, removed and changed paths, one per line.
     public var description: String {
         if isEmpty { return "no differences" }
         var lines: [String] = []

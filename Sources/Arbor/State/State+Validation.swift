@@ -1,6 +1,8 @@
 /// Which differences `State.validate(against:options:)` tolerates.
 public struct ValidationOptions: OptionSet, Hashable, Sendable {
+    /// The option bits.
     public let rawValue: Int
+    /// Options from their bits (`OptionSet`).
     public init(rawValue: Int) { self.rawValue = rawValue }
 
     /// Leaves of the target absent from the state are fine (a partial update).

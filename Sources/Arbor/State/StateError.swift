@@ -10,6 +10,7 @@ public enum StateError: Error, Equatable, Sendable, CustomStringConvertible {
     /// every filter after it.
     case catchAllNotLast(position: Int, count: Int)
 
+    /// The message a user reads, naming the path.
     public var description: String {
         switch self {
         case .duplicatePath(let path): "`\(path)` occurs twice"

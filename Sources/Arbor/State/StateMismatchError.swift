@@ -30,11 +30,13 @@ public struct StateMismatchError: Error, Equatable, Sendable, CustomStringConver
         /// What is wrong there.
         public var issue: Issue
 
+        /// A problem at `path`.
         public init(path: Path, issue: Issue) {
             self.path = path
             self.issue = issue
         }
 
+        /// `path: issue`, as listed in the error.
         public var description: String { "\(path): \(issue)" }
     }
 
@@ -54,6 +56,7 @@ public struct StateMismatchError: Error, Equatable, Sendable, CustomStringConver
         /// The path occurs in more than one of the states given together.
         case duplicate(count: Int)
 
+        /// The issue in words, as the error lists it.
         public var description: String {
             switch self {
             case .missing(let kind, let shape, let dtype): "missing (\(kind) \(dtype) \(shape))"
@@ -76,9 +79,11 @@ public struct StateMismatchError: Error, Equatable, Sendable, CustomStringConver
         /// A small spelling difference.
         case spelling = "spelling"
 
+        /// The near miss in words (`different separator`).
         public var description: String { rawValue }
     }
 
+    /// Every problem, one per line, sorted by path.
     public var description: String {
         let header = problems.count == 1 ? "1 problem:" : "\(problems.count) problems:"
         return ([header] + problems.map { "  \($0)" }).joined(separator: "\n")

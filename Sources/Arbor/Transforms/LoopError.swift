@@ -7,6 +7,7 @@ public enum LoopError: Error, Sendable, CustomStringConvertible {
     /// Same variables, but a different module structure (settings, sharing, types).
     case carryStructureChanged(iteration: Int)
 
+    /// The message a user reads: the iteration, the carry and what changed.
     public var description: String {
         switch self {
         case .carryChanged(let iteration, let problems):

@@ -43,6 +43,7 @@ public struct VariableKind: Hashable, Sendable, CustomStringConvertible {
     /// Equal names are equal kinds (ancestry is a cache of the class hierarchy).
     public static func == (lhs: VariableKind, rhs: VariableKind) -> Bool { lhs.name == rhs.name }
 
+    /// Hashes the name, as `==` compares it.
     public func hash(into hasher: inout Hasher) { hasher.combine(name) }
 
     /// Trainable parameters.
@@ -54,6 +55,7 @@ public struct VariableKind: Hashable, Sendable, CustomStringConvertible {
     /// Random-number state (a key and a counter).
     public static let rngState = VariableKind("RngState")
 
+    /// The kind's name (`Param`).
     public var description: String { name }
 
     // MARK: Registry
@@ -103,6 +105,7 @@ public enum VariableKindError: Error, Equatable, Sendable, CustomStringConvertib
     /// Two classes claim one kind name.
     case nameTaken(String, by: String, requestedBy: String)
 
+    /// The message a user reads: the kind and the type it clashes with.
     public var description: String {
         switch self {
         case .nameTaken(let name, let holder, let requester):

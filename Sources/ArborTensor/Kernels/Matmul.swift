@@ -11,6 +11,8 @@ import Dispatch
 /// - Parameters:
 ///   - a: `[..., M, K]` (or `[..., K, M]` when `transposingA`).
 ///   - b: `[..., K, N]` (or `[..., N, K]` when `transposingB`).
+///   - transposingA: Read `a`'s last two axes swapped, without copying it.
+///   - transposingB: Read `b`'s last two axes swapped, without copying it.
 /// - Returns: `[...batch, M, N]`, batch being the broadcast of both batch shapes.
 public func matmul(_ a: Tensor, _ b: Tensor, transposingA: Bool = false, transposingB: Bool = false) -> Tensor {
     a.requireFloat32("matmul")
