@@ -52,7 +52,7 @@ let package = Package(
             path: "Benchmarks/ArborBench"
         ),
         // Shared test helpers (fixture locations, temporary directories); not shipped.
-        .target(name: "ArborTestSupport", path: "Tests/ArborTestSupport"),
+        .target(name: "ArborTestSupport", dependencies: ["ArborTensor"], path: "Tests/ArborTestSupport"),
         .testTarget(name: "ArborTensorTests", dependencies: ["ArborTensor", "ArborTestSupport"]),
         .testTarget(
             name: "SafeTensorsTests",

@@ -43,6 +43,7 @@ extension Graph {
             let variable = capture.variables[position]
             variable.value = leaf.value
             variable.metadata = leaf.metadata
+            variable.sharded = leaf.sharded
         }
     }
 

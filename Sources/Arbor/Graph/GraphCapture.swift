@@ -110,7 +110,7 @@ struct GraphCapture {
         active.append(false)
         leafPaths.append(path)
         leaves.append(LeafDef(kind: kind, shape: value.shape, dtype: value.dtype, object: id))
-        states.append(VariableState(kind: kind, value: value, metadata: variable.metadata))
+        states.append(VariableState(kind: kind, value: value, metadata: variable.metadata, sharded: variable.sharded))
         variables.append(variable)
         return .object(id)
     }

@@ -22,7 +22,9 @@ final class MergeContext {
         switch objects[id] {
         case .variable(let cls, let leaf):
             let state = values[leaf]
-            made = cls.type.init(state.value, metadata: state.metadata)
+            let variable = cls.type.init(state.value, metadata: state.metadata)
+            variable.sharded = state.sharded
+            made = variable
         case .module(let type, let fields):
             let decoder = MergeDecoder(context: self, field: fields, parent: nil, key: nil, base: objectPaths[id])
             do {

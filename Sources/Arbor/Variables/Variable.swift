@@ -20,6 +20,9 @@ open class Variable: Codable {
     public var value: Tensor
     /// Sharding spec and free-form entries.
     public var metadata: VariableMetadata
+    /// This process's shards when the value is split over a mesh (`value` is
+    /// then abstract, of the global shape); see `VariableState.sharded`.
+    public var sharded: ShardedTensor?
 
     /// The kind name recorded for this class in states and checkpoints.
     open class var kind: VariableKind { VariableKind(String(describing: self)) }
@@ -59,7 +62,7 @@ open class Variable: Codable {
 
     /// Kind, value and metadata as a value (a `State` leaf).
     public var state: VariableState {
-        VariableState(kind: kind, value: value, metadata: metadata)
+        VariableState(kind: kind, value: value, metadata: metadata, sharded: sharded)
     }
 
     // MARK: Codable

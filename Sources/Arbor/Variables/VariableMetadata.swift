@@ -1,20 +1,3 @@
-/// How a variable's dimensions are laid out over a device mesh: one optional mesh
-/// axis name per dimension (`nil` = replicated along that dimension).
-///
-/// ```swift
-/// ShardingSpec(["data", nil])   // rows split over the "data" axis, columns replicated
-/// ```
-public struct ShardingSpec: Hashable, Codable, Sendable, CustomStringConvertible {
-    /// One entry per tensor dimension.
-    public var axes: [String?]
-
-    /// A spec with one mesh-axis name (or `nil`) per dimension.
-    public init(_ axes: [String?]) { self.axes = axes }
-
-    /// `(data, _)`.
-    public var description: String { "(" + axes.map { $0 ?? "_" }.joined(separator: ", ") + ")" }
-}
-
 /// What Arbor knows about a variable besides its value: an optional sharding
 /// spec and free-form string entries (names, initializer notes, PyTorch names…).
 ///

@@ -11,12 +11,18 @@ public struct VariableState: Equatable, Sendable {
     public var value: Tensor
     /// Sharding spec and free-form entries.
     public var metadata: VariableMetadata
+    /// The shards this process holds when the value is split over a mesh
+    /// (`value` is then abstract, of the global shape); `nil` otherwise.
+    public var sharded: ShardedTensor?
 
     /// A leaf of `kind` holding `value`.
-    public init(kind: VariableKind, value: Tensor, metadata: VariableMetadata = VariableMetadata()) {
+    public init(
+        kind: VariableKind, value: Tensor, metadata: VariableMetadata = VariableMetadata(), sharded: ShardedTensor? = nil
+    ) {
         self.kind = kind
         self.value = value
         self.metadata = metadata
+        self.sharded = sharded
     }
 
     /// The value's shape.
@@ -28,20 +34,25 @@ public struct VariableState: Equatable, Sendable {
     public var abstract: VariableState {
         var copy = self
         if !value.isAbstract { copy.value = Tensor.abstract(shape: value.shape, dtype: value.dtype) }
+        copy.sharded = nil
         return copy
     }
 
     /// A new `Variable` of this kind's registered class, or `nil` when the kind
     /// is not registered (see `VariableKind.register(_:)`).
     public func makeVariable() -> Variable? {
-        kind.variableType.map { $0.init(value, metadata: metadata) }
+        kind.variableType.map { type in
+            let variable = type.init(value, metadata: metadata)
+            variable.sharded = sharded
+            return variable
+        }
     }
 }
 
 extension VariableState: CustomStringConvertible {
     /// `Param float32 [4, 8]`, with metadata when there is some.
     public var description: String {
-        let base = "\(kind) \(dtype) \(value.shape)" + (value.isAbstract ? " abstract" : "")
+        let base = "\(kind) \(dtype) \(value.shape)" + (sharded != nil ? " sharded" : value.isAbstract ? " abstract" : "")
         return metadata.isEmpty ? base : base + " {\(metadata)}"
     }
 }
