@@ -51,19 +51,19 @@ import Testing
     }
 
     /// Saves `original()` sharded over `fsdp: ranks` from `ranks` threads.
-    static func saveSharded(ranks: Int, to url: URL) throws {
+    static func saveSharded(ranks: Int, to url: URL) async throws {
         let whole = try original()
-        _ = try onRanks(ranks) { group in
+        _ = try await onRanks(ranks) { group in
             let state = try whole.sharded(over: try fsdpMesh(rank: group.rank, of: ranks))
             try Checkpointer(processGroup: group).save(["params": .state(state), "config": .json(Data("{}".utf8))],
                                                        to: url, step: 7)
         }
     }
 
-    @Test func fourRanksWriteOneFileEachAndTheReplicatedLeafOnce() throws {
+    @Test func fourRanksWriteOneFileEachAndTheReplicatedLeafOnce() async throws {
         let directory = try TemporaryDirectory(prefix: "arbor-sharded")
         let url = directory.file("ckpt")
-        try Self.saveSharded(ranks: 4, to: url)
+        try await Self.saveSharded(ranks: 4, to: url)
 
         let checkpoint = try Checkpointer().open(url, verify: true)
         #expect(checkpoint.metadata.formatVersion == 2)
@@ -85,23 +85,23 @@ import Testing
         #expect(weight.spec == ["fsdp", nil])
     }
 
-    @Test func fourRanksRestoreOnOneProcessWhole() throws {
+    @Test func fourRanksRestoreOnOneProcessWhole() async throws {
         let directory = try TemporaryDirectory(prefix: "arbor-sharded")
         let url = directory.file("ckpt")
-        try Self.saveSharded(ranks: 4, to: url)
+        try await Self.saveSharded(ranks: 4, to: url)
         let checkpoint = try Checkpointer().open(url)
         #expect(try checkpoint.state("params") == (try Self.original()))
         #expect(try checkpoint.state("params", copy: true) == (try Self.original()))
         #expect(try checkpoint.state("params", into: try Self.original()) == (try Self.original()))
     }
 
-    @Test func fourRanksRestoreOnTwoRanks() throws {
+    @Test func fourRanksRestoreOnTwoRanks() async throws {
         let directory = try TemporaryDirectory(prefix: "arbor-sharded")
         let url = directory.file("ckpt")
-        try Self.saveSharded(ranks: 4, to: url)
+        try await Self.saveSharded(ranks: 4, to: url)
         let whole = try Self.original()
         for copy in [false, true] {
-            let outcomes = try onRanks(2) { group in
+            let outcomes = try await onRanks(2) { group in
                 let target = try whole.sharded(over: try Self.fsdpMesh(rank: group.rank, of: 2))
                 let restored = try Checkpointer().open(url).state("params", into: target, options: .init(copy: copy))
                 return restored == target
@@ -110,10 +110,10 @@ import Testing
         }
     }
 
-    @Test func fourRanksRestoreOnFourRanksWithAnotherMesh() throws {
+    @Test func fourRanksRestoreOnFourRanksWithAnotherMesh() async throws {
         let directory = try TemporaryDirectory(prefix: "arbor-sharded")
         let url = directory.file("ckpt")
-        try Self.saveSharded(ranks: 4, to: url)
+        try await Self.saveSharded(ranks: 4, to: url)
         let other = Self.respecified(try Self.original(), [
             "blocks/0/weight": [nil, ["data", "fsdp"]],
             "blocks/0/bias": ["data"],
@@ -122,7 +122,7 @@ import Testing
             "packed": [nil, "data"],
             "count": nil,
         ])
-        let outcomes = try onRanks(4) { group in
+        let outcomes = try await onRanks(4) { group in
             let mesh = try Mesh(["data": 2, "fsdp": 2], processIndex: group.rank, processCount: 4)
             let target = try other.sharded(over: mesh)
             let restored = try Checkpointer().open(url).state("params", into: target)
@@ -131,13 +131,13 @@ import Testing
         #expect(outcomes == [[], [], [], []])
     }
 
-    @Test func abstractTargetWithSpecsIsPlacedOnTheGivenMesh() throws {
+    @Test func abstractTargetWithSpecsIsPlacedOnTheGivenMesh() async throws {
         let directory = try TemporaryDirectory(prefix: "arbor-sharded")
         let url = directory.file("ckpt")
-        try Self.saveSharded(ranks: 4, to: url)
+        try await Self.saveSharded(ranks: 4, to: url)
         let whole = try Self.original()
         let abstract = whole.map { _, leaf in leaf.abstract }
-        let outcomes = try onRanks(2) { group in
+        let outcomes = try await onRanks(2) { group in
             let mesh = try Self.fsdpMesh(rank: group.rank, of: 2)
             let restored = try Checkpointer().open(url).state("params", into: abstract, options: .init(mesh: mesh))
             return restored == (try whole.sharded(over: mesh))
@@ -145,12 +145,12 @@ import Testing
         #expect(outcomes == [true, true])
     }
 
-    @Test func aTargetShardInsideOneSavedShardIsAZeroCopyView() throws {
+    @Test func aTargetShardInsideOneSavedShardIsAZeroCopyView() async throws {
         let directory = try TemporaryDirectory(prefix: "arbor-sharded")
         let url = directory.file("ckpt")
-        try Self.saveSharded(ranks: 2, to: url)   // weight rows 0..<5, 5..<10
+        try await Self.saveSharded(ranks: 2, to: url)   // weight rows 0..<5, 5..<10
         let whole = try Self.original()
-        let mapped = try onRanks(4) { group in
+        let mapped = try await onRanks(4) { group in
             let target = try whole.sharded(over: try Self.fsdpMesh(rank: group.rank, of: 4))  // 0..<3, 3..<6, 6..<9, 9..<10
             let restored = try Checkpointer().open(url).state("params", into: target)
             #expect(restored == target)
@@ -160,11 +160,11 @@ import Testing
         #expect(mapped == [true, false, true, true])
     }
 
-    @Test func ranksThatDisagreeOnTheTreeCommitNothing() throws {
+    @Test func ranksThatDisagreeOnTheTreeCommitNothing() async throws {
         let directory = try TemporaryDirectory(prefix: "arbor-sharded")
         let url = directory.file("ckpt")
         let whole = try Self.original()
-        let outcomes = try onRanks(2) { group in
+        let outcomes = try await onRanks(2) { group in
             var state = try whole.sharded(over: try Self.fsdpMesh(rank: group.rank, of: 2))
             if group.rank == 1 { state = state.filter(.not(.under(Path(["count"])))) }
             do {
@@ -179,7 +179,7 @@ import Testing
         #expect(try CheckpointDirectory(url: directory.url).leftovers().isEmpty)
     }
 
-    @Test func aMeshOfAnotherProcessCountIsRefused() throws {
+    @Test func aMeshOfAnotherProcessCountIsRefused() async throws {
         let directory = try TemporaryDirectory(prefix: "arbor-sharded")
         let state = try Self.original().sharded(over: try Mesh(["fsdp": 2], processIndex: 0, processCount: 2))
         #expect(throws: CheckpointError.self) {

@@ -56,7 +56,9 @@ struct ThreadRank: CheckpointProcessGroup {
 
 /// Runs `body` once per rank of a fresh `size`-rank group, each on its own
 /// thread, and returns the results in rank order (rethrowing the first error).
-func onRanks<T: Sendable>(_ size: Int, _ body: @escaping @Sendable (ThreadRank) throws -> T) throws -> [T] {
+/// Waits without blocking a Swift-concurrency thread (rank bodies may start
+/// tasks and wait for them).
+func onRanks<T: Sendable>(_ size: Int, _ body: @escaping @Sendable (ThreadRank) throws -> T) async throws -> [T] {
     let rendezvous = ThreadRendezvous(size: size)
     let results = ResultBox<T>(count: size)
     let done = DispatchGroup()
@@ -69,7 +71,7 @@ func onRanks<T: Sendable>(_ size: Int, _ body: @escaping @Sendable (ThreadRank) 
         thread.stackSize = 8 << 20
         thread.start()
     }
-    done.wait()
+    await withCheckedContinuation { continuation in done.notify(queue: .global()) { continuation.resume() } }
     return try results.values()
 }
 
