@@ -17,6 +17,7 @@ struct ArborCommand: AsyncParsableCommand {
             CheckpointsCommand.self,
             VerifyCommand.self,
             SaveLoopCommand.self,
+            ShardedSaveLoopCommand.self,
             TrainStepsCommand.self,
         ]
     )

@@ -1,0 +1,92 @@
+import Arbor
+import ArborCheckpoint
+import ArgumentParser
+import Foundation
+
+/// `arbor sharded-save-loop DIR --rank R --ranks N --rendezvous DIR2` (hidden):
+/// one of N processes saving sharded checkpoints together, every step, until
+/// killed. The crash-safety tests SIGKILL one rank at random moments; the other
+/// ranks notice at their next collective (timeout) and exit with an error, and
+/// no step may look complete unless every rank's files were durable.
+struct ShardedSaveLoopCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "sharded-save-loop",
+        abstract: "Save sharded checkpoints from several processes in a loop (for crash-safety tests).",
+        shouldDisplay: false
+    )
+
+    @Argument(help: "Checkpoint run directory.")
+    var directory: String
+
+    @Option(help: "This process's rank.")
+    var rank = 0
+
+    @Option(help: "Number of processes.")
+    var ranks = 1
+
+    @Option(help: "Fresh directory where the processes meet (one per launch).")
+    var rendezvous: String?
+
+    @Option(help: "How many steps to save (after the directory's latest).")
+    var steps = 1_000
+
+    @Option(help: "Rows of the sharded [rows, 256] parameter.")
+    var rows = 256
+
+    @Option(help: "Milliseconds a collective waits for the other processes.")
+    var timeoutMs = 2_000
+
+    @Flag(help: "Do not save: check that no partial step is listed and the newest step restores bit-exact on one process.")
+    var check = false
+
+    func run() async throws {
+        try await Terminal.failing {
+            if check { return try checkLatest() }
+            guard let rendezvous else { throw ValidationError("--rendezvous is required to save") }
+            let group = try DirectoryProcessGroup(directory: URL(fileURLWithPath: rendezvous), rank: rank, size: ranks,
+                                                  timeout: .milliseconds(timeoutMs))
+            let mesh = try Mesh(["fsdp": ranks], processIndex: rank, processCount: ranks)
+            let manager = try CheckpointManager(
+                directory: URL(fileURLWithPath: directory),
+                options: .init(retention: RetentionPolicy(keepLatest: 2), processGroup: group))
+            let start = (try await manager.latestStep() ?? 0) + 1
+            for step in start..<(start + steps) {
+                let state = try ShardedSaveLoopState.make(step: step, rows: rows).sharded(over: mesh)
+                try await manager.save(step: step, items: ["state": .state(state)], metrics: ["step": Double(step)])
+            }
+            try await manager.close()
+        }
+    }
+
+    private func checkLatest() throws {
+        let run = CheckpointDirectory(url: URL(fileURLWithPath: directory))
+        let partial = try run.entries().filter { !$0.isComplete }
+        guard partial.isEmpty else {
+            throw CheckpointError.corrupt(path: directory, reason: "partial steps listed: \(partial.map(\.step))")
+        }
+        guard let latest = try run.latestStep() else {
+            print("no step yet")
+            return
+        }
+        let checkpoint = try Checkpointer().open(run.url.appendingPathComponent(StepDirectoryName.name(for: latest)), verify: true)
+        guard try checkpoint.state("state", copy: true) == (try ShardedSaveLoopState.make(step: latest, rows: rows)) else {
+            throw CheckpointError.corrupt(path: checkpoint.url.path, reason: "step \(latest) does not restore bit-exact")
+        }
+        print("ok: step \(latest) restores bit-exact")
+    }
+}
+
+/// The whole state saved at each step of `sharded-save-loop`: a row-sharded
+/// parameter and a replicated one, derived from the step.
+enum ShardedSaveLoopState {
+    static func make(step: Int, rows: Int) throws -> State {
+        let columns = 256
+        let weight = Tensor((0..<(rows * columns)).map { Float($0) * 0.25 + Float(step) }, shape: [rows, columns])
+        let bias = Tensor((0..<columns).map { Int32(truncatingIfNeeded: $0 &* 31 &+ step) }, shape: [columns])
+        return try State(flat: [
+            (Path(["layers", 0, "weight"]), VariableState(kind: .param, value: weight,
+                                                          metadata: VariableMetadata(sharding: ["fsdp", nil]))),
+            (Path(["layers", 0, "bias"]), VariableState(kind: .param, value: bias)),
+        ])
+    }
+}
