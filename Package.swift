@@ -1,4 +1,4 @@
-// swift-tools-version: 6.0
+// swift-tools-version: 6.1
 import PackageDescription
 
 let package = Package(
@@ -8,10 +8,17 @@ let package = Package(
         .library(name: "ArborTensor", targets: ["ArborTensor"]),
         .library(name: "SafeTensors", targets: ["SafeTensors"]),
         .library(name: "Arbor", targets: ["Arbor"]),
+        .library(name: "ArborDistributed", targets: ["ArborDistributed"]),
         .library(name: "ArborCheckpoint", targets: ["ArborCheckpoint"]),
         .library(name: "ArborInterop", targets: ["ArborInterop"]),
         .executable(name: "arbor", targets: ["ArborCLI"]),
         .executable(name: "arbor-bench", targets: ["ArborBench"]),
+        .executable(name: "arbor-mpi-check", targets: ["ArborMPICheck"]),
+    ],
+    // `swift build --traits MPI` adds `MPIProcessGroup` (Open MPI: `libopenmpi-dev`).
+    // Off by default, so a plain build and `swift test` need no MPI.
+    traits: [
+        .trait(name: "MPI", description: "Multi-process collectives on Open MPI (needs libopenmpi-dev and pkg-config)."),
     ],
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser.git", from: "1.5.0"),
@@ -28,9 +35,19 @@ let package = Package(
         // Example models and training runs (two spirals, a tiny GPT-2 configuration)
         // for the demo, the benchmarks and the tests. Not a product: not part of the API.
         .target(name: "ArborExamples", dependencies: ["Arbor"]),
+        // Open MPI's C API behind static inline wrappers (its handles are macros).
+        .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
+        .target(
+            name: "ArborDistributed",
+            dependencies: ["Arbor", .target(name: "CMPI", condition: .when(traits: ["MPI"]))]
+        ),
+        // The collective and FSDP checks shared by the tests (thread ranks) and
+        // `arbor-mpi-check` (MPI ranks); not a product.
+        .target(name: "ArborDistributedChecks", dependencies: ["ArborDistributed", "ArborExamples"]),
+        .executableTarget(name: "ArborMPICheck", dependencies: ["ArborDistributed", "ArborDistributedChecks"]),
         .target(
             name: "ArborCheckpoint",
-            dependencies: ["Arbor", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Arbor", "ArborDistributed", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors"]),
         // The CLI's folder and module are `ArborCLI`, not `arbor`: `Arbor` and `arbor`
@@ -59,7 +76,11 @@ let package = Package(
             dependencies: ["SafeTensors", "ArborTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ArborTests", dependencies: ["Arbor", "ArborExamples", "ArborTestSupport"]),
-        .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborTestSupport"]),
+        .testTarget(
+            name: "ArborDistributedTests",
+            dependencies: ["ArborDistributed", "ArborDistributedChecks", "ArborTestSupport"]
+        ),
+        .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborDistributed", "ArborTestSupport"]),
         .testTarget(name: "ArborInteropTests", dependencies: ["ArborInterop", "ArborExamples", "ArborTestSupport"]),
         .testTarget(name: "ArborCLITests", dependencies: ["ArborCLI", "ArborExamples", "ArborTestSupport"]),
         // Checks on the package as a whole (paths and system calls that must stay portable).

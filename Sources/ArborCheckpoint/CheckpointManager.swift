@@ -1,4 +1,5 @@
 import Arbor
+import ArborDistributed
 import Dispatch
 import Foundation
 import SafeTensors
@@ -40,13 +41,13 @@ public actor CheckpointManager {
         /// The processes sharing the run: every one creates a manager and makes
         /// the same calls; each writes its own shards, only the primary commits
         /// and deletes old steps. One process by default.
-        public var processGroup: any CheckpointProcessGroup
+        public var processGroup: any ProcessGroup
 
         /// Options; by default every step is saved, all are kept, one save runs in
         /// the background at a time, by this process alone.
         public init(savePolicy: SavePolicy = .everyStep, retention: RetentionPolicy = .keepAll,
                     maxInFlight: Int = 1, asynchronous: Bool = true, maxDataFileBytes: Int = 1 << 30,
-                    processGroup: any CheckpointProcessGroup = SingleCheckpointProcess()) {
+                    processGroup: any ProcessGroup = SingleProcessGroup()) {
             self.savePolicy = savePolicy
             self.retention = retention
             self.maxInFlight = max(1, maxInFlight)
@@ -224,11 +225,11 @@ public actor CheckpointManager {
     /// All-gathers whether each process succeeded and throws this process's
     /// error, else the first other process's: every process leaves a
     /// collective step with the same outcome.
-    static func agree(_ outcome: Result<Void, CheckpointError>, group: any CheckpointProcessGroup) throws(CheckpointError) {
+    static func agree(_ outcome: Result<Void, CheckpointError>, group: any ProcessGroup) throws(CheckpointError) {
         guard group.size > 1 else { return try outcome.get() }
         var report: [UInt8] = []
         if case .failure(let error) = outcome { report = Array(("!" + error.description).utf8) }
-        let gathered = try group.allGather(report)
+        let gathered = try group.gather(report)
         try outcome.get()
         if let failed = gathered.firstIndex(where: { !$0.isEmpty }) {
             throw .processGroup(rank: failed, reason: String(decoding: gathered[failed].dropFirst(), as: UTF8.self))

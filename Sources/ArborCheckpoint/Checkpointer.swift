@@ -1,4 +1,5 @@
 import Arbor
+import ArborDistributed
 import Foundation
 import SafeTensors
 
@@ -27,10 +28,10 @@ public struct Checkpointer: Sendable {
     /// file of its own). Multi-process saves write one file per process instead.
     public var maxDataFileBytes: Int
     /// The processes saving together; one process by default.
-    public var processGroup: any CheckpointProcessGroup
+    public var processGroup: any ProcessGroup
 
     /// A checkpointer; `maxDataFileBytes` defaults to 1 GiB.
-    public init(maxDataFileBytes: Int = 1 << 30, processGroup: any CheckpointProcessGroup = SingleCheckpointProcess()) {
+    public init(maxDataFileBytes: Int = 1 << 30, processGroup: any ProcessGroup = SingleProcessGroup()) {
         self.maxDataFileBytes = maxDataFileBytes
         self.processGroup = processGroup
     }

@@ -1,5 +1,6 @@
 import Arbor
 import ArborCheckpoint
+import ArborDistributed
 import ArborTestSupport
 import Foundation
 import Testing

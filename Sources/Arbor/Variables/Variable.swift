@@ -98,7 +98,7 @@ open class Variable: Codable {
 extension Variable: CustomStringConvertible {
     /// `Param(float32 [4, 8])`.
     public var description: String {
-        let note = value.isAbstract ? ", abstract" : ""
+        let note = sharded != nil ? ", sharded" : value.isAbstract ? ", abstract" : ""
         return "\(kind)(\(dtype) \(shape)\(note))"
     }
 }

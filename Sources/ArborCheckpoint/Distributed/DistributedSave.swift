@@ -1,4 +1,5 @@
 import Arbor
+import ArborDistributed
 import Crypto
 import Foundation
 import SafeTensors
@@ -32,7 +33,7 @@ enum DistributedSave {
 
     static func save(
         _ items: [String: CheckpointItem], to finalURL: URL, step: Int, metrics: [String: Double],
-        metadata userMetadata: [String: String], time: Date, force: Bool, group: any CheckpointProcessGroup,
+        metadata userMetadata: [String: String], time: Date, force: Bool, group: any ProcessGroup,
         afterCommit: () throws(CheckpointError) -> Void = {}
     ) throws(CheckpointError) -> CheckpointMetadata {
         let rank = group.rank, size = group.size
@@ -125,7 +126,7 @@ enum DistributedSave {
     /// this process's error, else the first other process's, else returns
     /// every process's message.
     private static func exchange(
-        _ message: Message, outcome: Result<Void, CheckpointError>, group: any CheckpointProcessGroup
+        _ message: Message, outcome: Result<Void, CheckpointError>, group: any ProcessGroup
     ) throws(CheckpointError) -> [Message] {
         var message = message
         if case .failure(let error) = outcome { message.error = error.description }
@@ -133,7 +134,7 @@ enum DistributedSave {
         do { encoded = Array(try JSONEncoder().encode(message)) } catch {
             throw .json(file: "collective message", reason: "\(error)")
         }
-        let gathered = try group.allGather(encoded)
+        let gathered = try group.gather(encoded)
         if case .failure(let error) = outcome { throw error }
         var messages: [Message] = []
         for (rank, bytes) in gathered.enumerated() {
