@@ -79,12 +79,5 @@ extension Checkpoint {
     }
 
     /// The number of processes that wrote the checkpoint (1 for format 1).
-    public var processCount: Int {
-        let counts = metadata.files.keys.compactMap { name -> Int? in
-            guard let file = name.split(separator: "/").last, file.hasPrefix("process-"),
-                  let total = file.split(separator: "-").last?.split(separator: ".").first else { return nil }
-            return Int(total)
-        }
-        return counts.max() ?? 1
-    }
+    public var processCount: Int { metadata.processCount }
 }
