@@ -43,7 +43,7 @@ let package = Package(
         ),
         // The collective and FSDP checks shared by the tests (thread ranks) and
         // `arbor-mpi-check` (MPI ranks); not a product.
-        .target(name: "ArborDistributedChecks", dependencies: ["ArborDistributed", "ArborExamples"]),
+        .target(name: "ArborDistributedChecks", dependencies: ["ArborDistributed", "ArborExamples", "ArborCheckpoint"]),
         .executableTarget(name: "ArborMPICheck", dependencies: ["ArborDistributed", "ArborDistributedChecks"]),
         .target(
             name: "ArborCheckpoint",
