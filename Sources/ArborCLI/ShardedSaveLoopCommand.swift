@@ -59,20 +59,7 @@ struct ShardedSaveLoopCommand: AsyncParsableCommand {
     }
 
     private func checkLatest() throws {
-        let run = CheckpointDirectory(url: URL(fileURLWithPath: directory))
-        let partial = try run.entries().filter { !$0.isComplete }
-        guard partial.isEmpty else {
-            throw CheckpointError.corrupt(path: directory, reason: "partial steps listed: \(partial.map(\.step))")
-        }
-        guard let latest = try run.latestStep() else {
-            print("no step yet")
-            return
-        }
-        let checkpoint = try Checkpointer().open(run.url.appendingPathComponent(StepDirectoryName.name(for: latest)), verify: true)
-        guard try checkpoint.state("state", copy: true) == (try ShardedSaveLoopState.make(step: latest, rows: rows)) else {
-            throw CheckpointError.corrupt(path: checkpoint.url.path, reason: "step \(latest) does not restore bit-exact")
-        }
-        print("ok: step \(latest) restores bit-exact")
+        try SaveLoopCommand.checkLatest(in: directory) { step in try ShardedSaveLoopState.make(step: step, rows: rows) }
     }
 }
 

@@ -19,7 +19,7 @@ extension StateItemReader {
         var entries: [(Path, VariableState)] = []
         entries.reserveCapacity(wanted.count)
         for (path, expected) in zip(wanted.paths, wanted.leaves) {
-            guard let original = tree.leaves.first(where: { Path($0.path) == path }),
+            guard let original = recordedLeaf(at: path),
                   let stored = storedLeaf(at: path) else { continue }   // unreachable after validation
             var metadata = original.metadata ?? VariableMetadata()
             let kind = VariableKind(original.kind)

@@ -20,6 +20,8 @@ final class StateItemReader {
     let copy: Bool
     private let treeURL: URL
     private var files: [String: SafeTensorsFile] = [:]
+    /// Position of each leaf in `tree.leaves`.
+    private let positions: [Path: Int]
 
     /// Parses `tree.json` of the item in `directory`; opens data files only when read.
     init(directory: URL, copy: Bool) throws(CheckpointError) {
@@ -39,7 +41,13 @@ final class StateItemReader {
                                       supported: TreeFile.currentFormatVersion)
         }
         tree = parsed
+        var positions: [Path: Int] = [:]
+        for (index, leaf) in parsed.leaves.enumerated() { positions[Path(leaf.path)] = index }
+        self.positions = positions
     }
+
+    /// The leaf recorded at `path`, as written.
+    func recordedLeaf(at path: Path) -> TreeFile.Leaf? { positions[path].map { tree.leaves[$0] } }
 
     /// The item exactly as saved, every leaf whole (gathered from its shards).
     static func read(from directory: URL, copy: Bool) throws(CheckpointError) -> State {
@@ -80,8 +88,8 @@ final class StateItemReader {
 
     /// The leaf stored at `path`, following an alias to the leaf holding the bytes.
     func storedLeaf(at path: Path) -> TreeFile.Leaf? {
-        guard var leaf = tree.leaves.first(where: { Path($0.path) == path }) else { return nil }
-        if let alias = leaf.aliasOf, let target = tree.leaves.first(where: { Path($0.path) == Path(alias) }) {
+        guard var leaf = recordedLeaf(at: path) else { return nil }
+        if let alias = leaf.aliasOf, let target = recordedLeaf(at: Path(alias)) {
             leaf.file = target.file
             leaf.tensor = target.tensor
             leaf.shards = target.shards

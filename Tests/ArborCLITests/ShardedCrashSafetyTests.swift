@@ -28,7 +28,16 @@ import Testing
                      "--rendezvous", rendezvous, "--rows", String(Self.rows), "--timeout-ms", "1500"],
                     stdout: FileHandle.nullDevice, stderr: FileHandle.nullDevice)
             }
-            try await Task.sleep(nanoseconds: UInt64.random(in: 150_000_000...900_000_000, using: &generator))
+            // Kill while saves are under way (however loaded the machine is): once a
+            // staging directory or a new step appears, after a random pause.
+            let clock = ContinuousClock()
+            let deadline = clock.now.advanced(by: .seconds(60))
+            while clock.now < deadline {
+                let started = try !CheckpointDirectory(url: run).leftovers().isEmpty
+                if started || (try CheckpointDirectory(url: run).latestStep() ?? 0) > previousLatest { break }
+                try await Task.sleep(nanoseconds: 5_000_000)
+            }
+            try await Task.sleep(nanoseconds: UInt64.random(in: 0...300_000_000, using: &generator))
             let victim = Int.random(in: 0..<Self.ranks, using: &generator)
             kill(processes[victim].processIdentifier, SIGKILL)
             for process in processes { process.waitUntilExit() }

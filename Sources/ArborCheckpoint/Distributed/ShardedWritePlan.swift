@@ -31,7 +31,7 @@ struct ShardedWritePlan {
     init(_ state: State, item: String, rank: Int, processCount: Int) throws(CheckpointError) {
         var load = Array(repeating: 0, count: processCount)
         var usedNames = Array(repeating: Set<String>(), count: processCount)
-        var firstPathByStorage: [ObjectIdentifier: (path: Path, shape: [Int], dtype: DType)] = [:]
+        var shared = SharedStorageTracker()
         leaves = []
         entries = []
 
@@ -84,14 +84,11 @@ struct ShardedWritePlan {
             } else {
                 let value = leaf.value
                 guard !value.isAbstract else { throw .abstractValue(item: item, path: path) }
-                let identity = ObjectIdentifier(value.storage)
-                if value.byteCount > 0, let first = firstPathByStorage[identity],
-                   first.shape == value.shape, first.dtype == value.dtype {
-                    record.aliasOf = first.path.keys
+                if let first = shared.alias(of: value, at: path) {
+                    record.aliasOf = first.keys
                     leaves.append(record)
                     continue
                 }
-                firstPathByStorage[identity] = (path, value.shape, value.dtype)
                 let box = IndexBox(covering: value.shape)
                 if box.elementCount > 0 {
                     let process = writer(among: Set(0..<processCount), bytes: value.byteCount)
