@@ -115,7 +115,7 @@ public actor CheckpointManager {
                     continuation.resume(returning: Result { () throws(CheckpointError) in
                         // Retention runs on the primary inside the save, before the
                         // processes part, so every process sees the same steps after it.
-                        try checkpointer.save(items, to: target, step: step, metrics: metrics, metadata: metadata,
+                        _ = try checkpointer.save(items, to: target, step: step, metrics: metrics, metadata: metadata,
                                               time: time, force: force, afterCommit: { () throws(CheckpointError) in
                             if primary { try CheckpointManager.applyRetention(retention, in: run) }
                         })

@@ -22,6 +22,7 @@ import Testing
         var trialsWithProgress = 0
         for trial in 0..<20 {
             let rendezvous = directory.file("rendezvous-\(trial)").path
+            let earlierLeftovers = Set(try CheckpointDirectory(url: run).leftovers())
             let processes = try (0..<Self.ranks).map { rank in
                 try ArborExecutable.start(
                     ["sharded-save-loop", run.path, "--rank", String(rank), "--ranks", String(Self.ranks),
@@ -33,8 +34,9 @@ import Testing
             let clock = ContinuousClock()
             let deadline = clock.now.advanced(by: .seconds(60))
             while clock.now < deadline {
-                let started = try !CheckpointDirectory(url: run).leftovers().isEmpty
-                if started || (try CheckpointDirectory(url: run).latestStep() ?? 0) > previousLatest { break }
+                let started = try !Set(CheckpointDirectory(url: run).leftovers()).subtracting(earlierLeftovers).isEmpty
+                let newest = try CheckpointDirectory(url: run).latestStep() ?? 0
+                if started || newest > previousLatest { break }
                 try await Task.sleep(nanoseconds: 5_000_000)
             }
             try await Task.sleep(nanoseconds: UInt64.random(in: 0...300_000_000, using: &generator))
