@@ -43,11 +43,11 @@ let package = Package(
         ),
         // The collective and FSDP checks shared by the tests (thread ranks) and
         // `arbor-mpi-check` (MPI ranks); not a product.
-        .target(name: "ArborDistributedChecks", dependencies: ["ArborDistributed", "ArborExamples"]),
+        .target(name: "ArborDistributedChecks", dependencies: ["ArborDistributed", "ArborExamples", "ArborCheckpoint"]),
         .executableTarget(name: "ArborMPICheck", dependencies: ["ArborDistributed", "ArborDistributedChecks"]),
         .target(
             name: "ArborCheckpoint",
-            dependencies: ["Arbor", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Arbor", "ArborDistributed", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors", "ArborCheckpoint"]),
         // The CLI's folder and module are `ArborCLI`, not `arbor`: `Arbor` and `arbor`
@@ -75,11 +75,11 @@ let package = Package(
             dependencies: ["ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop"],
             path: "Tests/Fuzz/ArborFuzz"
         ),
-        // `arbor-test-helper`: commands only tests run (`save-loop`, `train-steps`) in child
+        // `arbor-test-helper`: commands only tests run (`save-loop`, `sharded-save-loop`, `train-steps`) in child
         // processes the tests can kill. Not a product: never shipped with `arbor`.
         .executableTarget(
             name: "arbor-test-helper",
-            dependencies: ["Arbor", "ArborCheckpoint", "ArborExamples",
+            dependencies: ["Arbor", "ArborCheckpoint", "ArborDistributed", "ArborExamples",
                            .product(name: "ArgumentParser", package: "swift-argument-parser")],
             path: "Tests/ArborTestHelper"
         ),
@@ -91,11 +91,11 @@ let package = Package(
             dependencies: ["SafeTensors", "ArborTestSupport", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(name: "ArborTests", dependencies: ["Arbor", "ArborExamples", "ArborTestSupport"]),
-                .testTarget(
+        .testTarget(
             name: "ArborDistributedTests",
             dependencies: ["ArborDistributed", "ArborDistributedChecks", "ArborTestSupport"]
         ),
-        .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborTestSupport"]),
+        .testTarget(name: "ArborCheckpointTests", dependencies: ["ArborCheckpoint", "ArborDistributed", "ArborTestSupport"]),
         .testTarget(
             name: "ArborInteropTests",
             dependencies: ["ArborInterop", "ArborCheckpoint", "ArborExamples", "ArborTestSupport"]

@@ -16,6 +16,7 @@ struct ArborBench: ParsableCommand {
             CheckpointBenchmark.self,
             TrainingBenchmark.self,
             LoadBenchmark.self,
+            ShardedCheckpointBenchmark.self,
         ]
     )
 }

@@ -23,6 +23,13 @@ struct CheckpointsCommand: AsyncParsableCommand {
         var items: [String]
         var status: String
         var problem: String?
+        /// Format 2 steps: how many processes wrote the step.
+        var processes: Int?
+        var formatVersion: Int?
+
+        enum CodingKeys: String, CodingKey {
+            case step, time, bytes, metrics, items, status, problem, processes, formatVersion = "format_version"
+        }
     }
 
     func run() async throws {
@@ -36,7 +43,8 @@ struct CheckpointsCommand: AsyncParsableCommand {
             let rows = try run.entries().map { entry in
                 Row(step: entry.step, time: entry.metadata?.time, bytes: try entry.metadata.map { try Self.totalBytes($0, of: entry) },
                     metrics: entry.metadata?.metrics ?? [:], items: entry.metadata?.items.keys.sorted() ?? [],
-                    status: entry.isComplete ? "complete" : "incomplete", problem: entry.problem)
+                    status: entry.isComplete ? "complete" : "incomplete", problem: entry.problem,
+                    processes: entry.metadata?.processCount, formatVersion: entry.metadata?.formatVersion)
             }
             if output.json {
                 let encoder = JSONEncoder()
@@ -48,12 +56,14 @@ struct CheckpointsCommand: AsyncParsableCommand {
                 return
             }
             print("\(url.path): \(rows.filter { $0.status == "complete" }.count) complete step(s)")
-            var table = TextTable(headers: ["step", "time", "size", "metrics", "items", "status"], rightAligned: [0, 2])
+            var table = TextTable(headers: ["step", "time", "size", "processes", "metrics", "items", "status"],
+                                  rightAligned: [0, 2, 3])
             let formatter = ISO8601DateFormatter()
             for row in rows {
                 let metrics = row.metrics.sorted { $0.key < $1.key }.map { "\($0.key)=\(String(format: "%.6g", $0.value))" }
                 table.add([String(row.step), row.time.map { formatter.string(from: $0) } ?? "-",
-                           row.bytes.map(ByteCount.text) ?? "-", metrics.joined(separator: " "),
+                           row.bytes.map(ByteCount.text) ?? "-", row.processes.map(String.init) ?? "-",
+                           metrics.joined(separator: " "),
                            row.items.joined(separator: ","), row.problem.map { "incomplete: \($0)" } ?? row.status])
             }
             print(table.render())

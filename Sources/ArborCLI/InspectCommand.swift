@@ -5,11 +5,11 @@ import Foundation
 import SafeTensors
 
 /// `arbor inspect PATH`: what is in a safetensors file, a sharded index or a
-/// directory of them.
+/// directory of them — or an Arbor checkpoint (its leaves, shardings and shards).
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "List the tensors of a .safetensors file, a *.safetensors.index.json or a directory of them."
+        abstract: "List the tensors of a .safetensors file, a *.safetensors.index.json, a directory of them, or a checkpoint."
     )
 
     @Argument(help: "A .safetensors file, an index JSON, or a directory holding either.")
@@ -22,6 +22,9 @@ struct InspectCommand: AsyncParsableCommand {
 
     func run() async throws {
         try await Terminal.failing {
+            if let checkpoint = try CheckpointInspection.make(url: URL(fileURLWithPath: path)) {
+                return print(output.json ? try checkpoint.jsonText() : checkpoint.tableText())
+            }
             let report = try Inspection.make(url: URL(fileURLWithPath: path), checksums: checksums)
             print(output.json ? try report.jsonText() : report.tableText())
         }

@@ -20,8 +20,9 @@ struct VerifyCommand: AsyncParsableCommand {
             let url = URL(fileURLWithPath: directory)
             // A single step directory can be verified directly.
             if step == nil, FileManager.default.fileExists(atPath: url.appendingPathComponent(CheckpointMetadata.fileName).path) {
-                let problems = try Checkpoint(url: url).verify()
-                try report(problems, checked: [url.lastPathComponent])
+                let checkpoint = try Checkpoint(url: url)
+                let written = checkpoint.processCount > 1 ? " (written by \(checkpoint.processCount) processes)" : ""
+                try report(checkpoint.verify(), checked: [url.lastPathComponent + written])
                 return
             }
             let run = CheckpointDirectory(url: url)

@@ -34,7 +34,9 @@ public struct Checkpoint: Sendable {
     public func verify() -> [CheckpointError] { CheckpointDirectory.verify(metadata, in: url) }
 
     /// The `State` item `name`, exactly as saved. Tensors are zero-copy views of
-    /// the mapped data files unless `copy` is set.
+    /// the mapped data files unless `copy` is set. A leaf saved sharded (format
+    /// 2) comes back whole, gathered from the saved shards, with its spec in its
+    /// metadata; restore into a sharded target to get shards instead.
     public func state(_ name: String, copy: Bool = false) throws(CheckpointError) -> State {
         let directory = try itemDirectory(name, kind: .state)
         return try StateItemReader.read(from: directory, copy: copy)
@@ -48,31 +50,15 @@ public struct Checkpoint: Sendable {
     /// every problem, sorted by path, with near-miss suggestions (a key that
     /// differs by spelling, separator or integer-vs-string type). Dtypes are
     /// converted only with `options.castDTypes`.
+    ///
+    /// Shardings come from the target: a sharded target leaf (or one with a
+    /// spec, given `options.mesh`) is restored as this process's shards of that
+    /// layout, whatever mesh and process count saved it, reading only the byte
+    /// ranges those shards need; every other leaf is restored whole.
     public func state(_ name: String, into target: State, options: RestoreOptions = .strict) throws(CheckpointError) -> State {
         if options.verify, let problem = verify().first { throw problem }
         let directory = try itemDirectory(name, kind: .state)
-        let saved = try StateItemReader.read(from: directory, copy: options.copy)
-        let wanted = options.filter.map { target.filter($0) } ?? target
-        var validation: ValidationOptions = options.castDTypes ? [.ignoreDTypes] : []
-        if options.filter != nil { validation.insert(.allowUnexpected) }
-        let problems = saved.mismatches(against: wanted, options: validation)
-        guard problems.isEmpty else { throw .mismatch(path: directory.path, StateMismatchError(problems: problems)) }
-
-        let savedByPath = Dictionary(uniqueKeysWithValues: zip(saved.paths, saved.leaves))
-        var entries: [(Path, VariableState)] = []
-        entries.reserveCapacity(wanted.count)
-        for (path, expected) in zip(wanted.paths, wanted.leaves) {
-            guard var leaf = savedByPath[path] else { continue }   // unreachable after validation
-            if leaf.dtype != expected.dtype {
-                do { leaf.value = try leaf.value.converted(to: expected.dtype) } catch {
-                    throw .corrupt(path: directory.path, reason: "\(path): cannot convert: \(error)")
-                }
-            }
-            entries.append((path, leaf))
-        }
-        do { return try State(flat: entries) } catch {
-            throw .corrupt(path: directory.path, reason: error.description)
-        }
+        return try StateItemReader(directory: directory, copy: options.copy).read(into: target, options: options)
     }
 
     /// Restores the `State` item `name` into `model`'s variables in place,

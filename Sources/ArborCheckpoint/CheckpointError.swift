@@ -56,6 +56,12 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     indirect case backgroundSaveFailed(step: Int, CheckpointError)
     /// The manager was closed.
     case closed
+    /// A collective of the process group failed (a process died or timed out,
+    /// or the processes disagree on what to save). `rank` is the reporting process.
+    case processGroup(rank: Int, reason: String)
+    /// A sharded leaf cannot be saved or restored as asked (wrong process
+    /// count, missing shards, a mesh the target cannot use).
+    case sharding(path: String, reason: String)
 
     /// A message naming the file and what to do.
     public var description: String {
@@ -87,6 +93,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case let .graph(error): "cannot read or update the model: \(error)"
         case let .backgroundSaveFailed(step, error): "saving step \(step) in the background failed: \(error)"
         case .closed: "the checkpoint manager is closed"
+        case let .processGroup(rank, reason): "process \(rank): checkpoint collective failed: \(reason)"
+        case let .sharding(path, reason): "\(path): \(reason)"
         }
     }
 }

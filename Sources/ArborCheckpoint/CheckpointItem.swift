@@ -35,6 +35,12 @@ public enum CheckpointItem: Sendable {
         }
     }
 
+    /// Whether a leaf is split over a mesh (saved in format 2).
+    var hasShardedLeaves: Bool {
+        guard case .state(let state) = self else { return false }
+        return state.leaves.contains { $0.sharded != nil }
+    }
+
     var kind: CheckpointMetadata.ItemKind {
         switch self {
         case .state: .state

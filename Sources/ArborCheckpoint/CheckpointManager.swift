@@ -1,4 +1,5 @@
 import Arbor
+import ArborDistributed
 import Dispatch
 import Foundation
 import SafeTensors
@@ -37,16 +38,22 @@ public actor CheckpointManager {
         public var asynchronous: Bool
         /// Largest data file of an item.
         public var maxDataFileBytes: Int
+        /// The processes sharing the run: every one creates a manager and makes
+        /// the same calls; each writes its own shards, only the primary commits
+        /// and deletes old steps. One process by default.
+        public var processGroup: any ProcessGroup
 
         /// Options; by default every step is saved, all are kept, one save runs in
-        /// the background at a time.
+        /// the background at a time, by this process alone.
         public init(savePolicy: SavePolicy = .everyStep, retention: RetentionPolicy = .keepAll,
-                    maxInFlight: Int = 1, asynchronous: Bool = true, maxDataFileBytes: Int = 1 << 30) {
+                    maxInFlight: Int = 1, asynchronous: Bool = true, maxDataFileBytes: Int = 1 << 30,
+                    processGroup: any ProcessGroup = SingleProcessGroup()) {
             self.savePolicy = savePolicy
             self.retention = retention
             self.maxInFlight = max(1, maxInFlight)
             self.asynchronous = asynchronous
             self.maxDataFileBytes = maxDataFileBytes
+            self.processGroup = processGroup
         }
     }
 
@@ -62,14 +69,21 @@ public actor CheckpointManager {
     private var isClosed = false
 
     /// Opens (or creates) the run directory and removes temporary directories
-    /// left by saves that were interrupted (only one manager may write a
-    /// directory at a time).
+    /// left by saves that were interrupted (only one manager — one group of
+    /// processes — may write a directory at a time). With a process group the
+    /// primary cleans up and every process waits for it.
     public init(directory: URL, options: Options = Options()) throws(CheckpointError) {
         self.directory = directory
         self.options = options
-        self.run = CheckpointDirectory(url: directory)
-        try fileSystem { () throws(FileIOError) in try DurableFileSystem.makeDirectory(directory) }
-        try run.removeLeftovers()
+        let run = CheckpointDirectory(url: directory)
+        self.run = run
+        let group = options.processGroup
+        let cleaned = Result { () throws(CheckpointError) in
+            guard group.isPrimary else { return }
+            try fileSystem { () throws(FileIOError) in try DurableFileSystem.makeDirectory(directory) }
+            try run.removeLeftovers()
+        }
+        try CheckpointManager.agree(cleaned, group: group)
     }
 
     // MARK: - Saving
@@ -88,7 +102,8 @@ public actor CheckpointManager {
             await pending.removeFirst().value
             try checkUsable()
         }
-        let checkpointer = Checkpointer(maxDataFileBytes: options.maxDataFileBytes)
+        let checkpointer = Checkpointer(maxDataFileBytes: options.maxDataFileBytes, processGroup: options.processGroup)
+        let primary = options.processGroup.isPrimary
         let target = directory.appendingPathComponent(StepDirectoryName.name(for: step), isDirectory: true)
         let retention = options.retention
         let run = self.run
@@ -98,9 +113,12 @@ public actor CheckpointManager {
             let outcome: Result<Void, CheckpointError> = await withCheckedContinuation { continuation in
                 queue.async {
                     continuation.resume(returning: Result { () throws(CheckpointError) in
-                        try checkpointer.save(items, to: target, step: step, metrics: metrics,
-                                              metadata: metadata, time: time, force: force)
-                        try CheckpointManager.applyRetention(retention, in: run)
+                        // Retention runs on the primary inside the save, before the
+                        // processes part, so every process sees the same steps after it.
+                        _ = try checkpointer.save(items, to: target, step: step, metrics: metrics, metadata: metadata,
+                                              time: time, force: force, afterCommit: { () throws(CheckpointError) in
+                            if primary { try CheckpointManager.applyRetention(retention, in: run) }
+                        })
                     })
                 }
             }
@@ -181,11 +199,41 @@ public actor CheckpointManager {
         return try run.verify(step: step)
     }
 
-    /// Deletes a step (after pending saves finished, so it cannot race with them).
+    /// Deletes a step (after pending saves finished, so it cannot race with
+    /// them). With a process group every process calls it; the primary deletes.
     public func delete(step: Int) async throws(CheckpointError) {
         try await waitUntilFinished()
-        let entry = try run.completeEntry(step: step)
-        try CheckpointManager.remove(entry.url, in: run)
+        let run = self.run
+        let group = options.processGroup
+        // On the writer queue: a collective blocks its thread, which must not
+        // be one of the few threads Swift concurrency runs tasks on.
+        let queue = writer
+        let outcome: Result<Void, CheckpointError> = await withCheckedContinuation { continuation in
+            queue.async {
+                continuation.resume(returning: Result { () throws(CheckpointError) in
+                    let removed = Result { () throws(CheckpointError) in
+                        let entry = try run.completeEntry(step: step)
+                        if group.isPrimary { try CheckpointManager.remove(entry.url, in: run) }
+                    }
+                    try CheckpointManager.agree(removed, group: group)
+                })
+            }
+        }
+        try outcome.get()
+    }
+
+    /// All-gathers whether each process succeeded and throws this process's
+    /// error, else the first other process's: every process leaves a
+    /// collective step with the same outcome.
+    static func agree(_ outcome: Result<Void, CheckpointError>, group: any ProcessGroup) throws(CheckpointError) {
+        guard group.size > 1 else { return try outcome.get() }
+        var report: [UInt8] = []
+        if case .failure(let error) = outcome { report = Array(("!" + error.description).utf8) }
+        let gathered = try group.gather(report)
+        try outcome.get()
+        if let failed = gathered.firstIndex(where: { !$0.isEmpty }) {
+            throw .processGroup(rank: failed, reason: String(decoding: gathered[failed].dropFirst(), as: UTF8.self))
+        }
     }
 
     // MARK: - Internals

@@ -45,7 +45,7 @@ public struct CheckpointMetadata: Codable, Sendable, Equatable {
     /// Identifies the file as an Arbor checkpoint.
     public var format: String = CheckpointMetadata.formatName
     /// Version of the on-disk layout (see docs/checkpoint-format.md).
-    public var formatVersion: Int = CheckpointMetadata.currentFormatVersion
+    public var formatVersion: Int = 1
     /// The training step saved.
     public var step: Int
     /// When the save was started, in UTC.
@@ -61,8 +61,10 @@ public struct CheckpointMetadata: Codable, Sendable, Equatable {
 
     /// The value of `format` in every Arbor checkpoint.
     public static let formatName = "arbor-checkpoint"
-    /// The newest layout version this build writes and reads.
-    public static let currentFormatVersion = 1
+    /// The newest layout version this build reads. Saves of an unsharded
+    /// state by one process still write version 1; sharded or multi-process
+    /// saves write 2 (see docs/checkpoint-format.md).
+    public static let currentFormatVersion = 2
     /// The file's name in a step directory.
     public static let fileName = "checkpoint.json"
 

@@ -1,4 +1,5 @@
 import Arbor
+import ArborDistributed
 import Foundation
 import SafeTensors
 
@@ -17,20 +18,55 @@ import SafeTensors
 /// let params = try checkpointer.open(url).state("params")            // faithful, no target needed
 /// let again = try checkpointer.open(url).state("params", into: target) // validated against a target
 /// ```
+///
+/// With a process group of several processes, every process calls `save` with
+/// its own view of the state (sharded leaves hold that process's shards) and
+/// writes only its own shards; the primary commits once all are durable
+/// (format 2, see `DistributedSave`). Any process count can restore the result.
 public struct Checkpointer: Sendable {
-    /// Largest data file an item is split into (a bigger single tensor gets a file of its own).
+    /// Largest data file an item is split into (a bigger single tensor gets a
+    /// file of its own). Multi-process saves write one file per process instead.
     public var maxDataFileBytes: Int
+    /// The processes saving together; one process by default.
+    public var processGroup: any ProcessGroup
 
     /// A checkpointer; `maxDataFileBytes` defaults to 1 GiB.
-    public init(maxDataFileBytes: Int = 1 << 30) {
+    public init(maxDataFileBytes: Int = 1 << 30, processGroup: any ProcessGroup = SingleProcessGroup()) {
         self.maxDataFileBytes = maxDataFileBytes
+        self.processGroup = processGroup
     }
 
-    /// Writes `items` as a complete checkpoint at `directory`.
+    /// Writes `items` as a complete checkpoint at `directory`. With a process
+    /// group, every process must call it with the same items (its own shards).
     @discardableResult
     public func save(
         _ items: [String: CheckpointItem], to directory: URL, step: Int = 0, metrics: [String: Double] = [:],
         metadata: [String: String] = [:], time: Date = Date(), force: Bool = false
+    ) throws(CheckpointError) -> CheckpointMetadata {
+        try save(items, to: directory, step: step, metrics: metrics, metadata: metadata, time: time, force: force,
+                 afterCommit: {})
+    }
+
+    /// `save`, running `afterCommit` on the primary right after the commit and
+    /// before the processes part (the manager's retention).
+    func save(
+        _ items: [String: CheckpointItem], to directory: URL, step: Int, metrics: [String: Double],
+        metadata: [String: String], time: Date, force: Bool, afterCommit: () throws(CheckpointError) -> Void
+    ) throws(CheckpointError) -> CheckpointMetadata {
+        if processGroup.size > 1 || items.values.contains(where: \.hasShardedLeaves) {
+            return try DistributedSave.save(items, to: directory, step: step, metrics: metrics, metadata: metadata,
+                                            time: time, force: force, group: processGroup, afterCommit: afterCommit)
+        }
+        let saved = try saveSingle(items, to: directory, step: step, metrics: metrics, metadata: metadata,
+                                   time: time, force: force)
+        try afterCommit()
+        return saved
+    }
+
+    /// Format 1: one process, no sharded leaf.
+    private func saveSingle(
+        _ items: [String: CheckpointItem], to directory: URL, step: Int, metrics: [String: Double],
+        metadata: [String: String], time: Date, force: Bool
     ) throws(CheckpointError) -> CheckpointMetadata {
         for name in items.keys { try CheckpointItem.validate(name: name) }
         if !force, DurableFileSystem.exists(directory) {

@@ -16,13 +16,19 @@ public struct RestoreOptions: Sendable {
     public var copy: Bool
     /// Recompute every file's SHA-256 before reading.
     public var verify: Bool
+    /// The mesh for target leaves that carry a sharding spec but no shards (an
+    /// abstract target from `Graph.evalShape` whose variables were created with
+    /// `sharding:`): such leaves are restored as this process's shards over it.
+    public var mesh: Mesh?
 
     /// Options; all off by default.
-    public init(filter: Filter? = nil, castDTypes: Bool = false, copy: Bool = false, verify: Bool = false) {
+    public init(filter: Filter? = nil, castDTypes: Bool = false, copy: Bool = false, verify: Bool = false,
+                mesh: Mesh? = nil) {
         self.filter = filter
         self.castDTypes = castDTypes
         self.copy = copy
         self.verify = verify
+        self.mesh = mesh
     }
 
     /// Strict restore: complete, exact, zero-copy.

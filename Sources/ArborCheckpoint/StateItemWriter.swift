@@ -15,7 +15,7 @@ enum StateItemWriter {
         var leaves: [TreeFile.Leaf] = []
         var groups: [[SafeTensorsEntry]] = [[]]
         var groupBytes = 0
-        var firstPathByStorage: [ObjectIdentifier: (path: Path, shape: [Int], dtype: DType)] = [:]
+        var shared = SharedStorageTracker()
         var usedNames: Set<String> = []
 
         for (path, leaf) in state.flat {
@@ -26,14 +26,11 @@ enum StateItemWriter {
             var record = TreeFile.Leaf(
                 path: path.keys, kind: leaf.kind.name, dtype: value.dtype.safetensorsName, shape: value.shape,
                 metadata: leaf.metadata.isEmpty ? nil : leaf.metadata)
-            let identity = ObjectIdentifier(value.storage)
-            if value.byteCount > 0, let first = firstPathByStorage[identity],
-               first.shape == value.shape, first.dtype == value.dtype {
-                record.aliasOf = first.path.keys
+            if let first = shared.alias(of: value, at: path) {
+                record.aliasOf = first.keys
                 leaves.append(record)
                 continue
             }
-            firstPathByStorage[identity] = (path, value.shape, value.dtype)
 
             var name = path.description
             if name.isEmpty || name == "__metadata__" || usedNames.contains(name) { name = "\(name)#\(leaves.count)" }

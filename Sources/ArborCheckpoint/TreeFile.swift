@@ -22,18 +22,26 @@ package struct TreeFile: Codable, Sendable {
         var tensor: String?
         /// Path of an earlier leaf whose bytes this leaf shares.
         var aliasOf: [PathKey]?
+        /// Format 2: how the leaf was laid out over a mesh when saved (absent
+        /// for a leaf that was whole on every process).
+        var sharding: SavedSharding?
+        /// Format 2: where the leaf's bytes are, one entry per distinct region
+        /// (a whole leaf is one region covering its shape). Replaces `file`/`tensor`.
+        var shards: [SavedShard]?
 
         enum CodingKeys: String, CodingKey {
-            case path, kind, dtype, shape, metadata, file, tensor, aliasOf = "alias_of"
+            case path, kind, dtype, shape, metadata, file, tensor, aliasOf = "alias_of", sharding, shards
         }
     }
 
     /// Layout version of this file.
-    var formatVersion: Int = TreeFile.currentFormatVersion
+    var formatVersion: Int = 1
     /// Leaves in path order.
     var leaves: [Leaf]
 
-    static let currentFormatVersion = 1
+    /// Newest layout this build reads; single-process saves of unsharded
+    /// states still write 1, sharded or multi-process saves write 2.
+    static let currentFormatVersion = 2
     static let fileName = "tree.json"
 
     enum CodingKeys: String, CodingKey {

@@ -34,6 +34,9 @@ public struct DistributedCheck: Sendable {
         }
     }
 
-    /// Every check this module offers: collectives, sharding across ranks, FSDP training.
-    public static var all: [DistributedCheck] { CollectiveChecks.all + ShardingChecks.all + FSDPChecks.all }
+    /// Every check this module offers: collectives, sharding across ranks, FSDP training,
+    /// sharded checkpoints.
+    public static var all: [DistributedCheck] {
+        CollectiveChecks.all + ShardingChecks.all + FSDPChecks.all + CheckpointChecks.all
+    }
 }

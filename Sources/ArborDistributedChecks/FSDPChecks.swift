@@ -1,6 +1,7 @@
 import Arbor
 import ArborExamples
 import ArborDistributed
+import ArborExamples
 import ArborTensor
 
 /// FSDP training on N ranks against one process training on the same global batches.

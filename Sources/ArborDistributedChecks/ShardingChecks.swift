@@ -1,6 +1,7 @@
 import Arbor
 import ArborExamples
 import ArborDistributed
+import ArborExamples
 import ArborTensor
 
 /// Sharded tensors and the FSDP pattern across real ranks.

@@ -9,7 +9,7 @@ struct ArborTestHelper: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "arbor-test-helper",
         abstract: "Test-only commands for Arbor's crash-safety and exact-resume tests.",
-        subcommands: [SaveLoopCommand.self, TrainStepsCommand.self]
+        subcommands: [SaveLoopCommand.self, ShardedSaveLoopCommand.self, TrainStepsCommand.self]
     )
 }
 

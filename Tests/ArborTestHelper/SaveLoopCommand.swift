@@ -59,6 +59,13 @@ struct SaveLoopCommand: AsyncParsableCommand {
     }
 
     private func checkLatest() throws {
+        try SaveLoopCommand.checkLatest(in: directory) { step in try SaveLoopState.make(step: step, elements: elements) }
+    }
+
+    /// Checks that no partial step is listed in `directory` and that its newest
+    /// step verifies and restores (item `state`, on this one process) to exactly
+    /// `expected(step)`. Shared with `sharded-save-loop`.
+    static func checkLatest(in directory: String, expected: (Int) throws -> State) throws {
         let run = CheckpointDirectory(url: URL(fileURLWithPath: directory))
         let partial = try run.entries().filter { !$0.isComplete }
         guard partial.isEmpty else {
@@ -70,7 +77,7 @@ struct SaveLoopCommand: AsyncParsableCommand {
         }
         let checkpoint = try Checkpointer().open(run.url.appendingPathComponent(StepDirectoryName.name(for: latest)), verify: true)
         let restored = try checkpoint.state("state", copy: true)
-        guard restored == (try SaveLoopState.make(step: latest, elements: elements)) else {
+        guard restored == (try expected(latest)) else {
             throw CheckpointError.corrupt(path: checkpoint.url.path, reason: "step \(latest) does not restore bit-exact")
         }
         print("ok: step \(latest) restores bit-exact")

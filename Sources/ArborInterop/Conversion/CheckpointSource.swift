@@ -23,22 +23,11 @@ struct CheckpointSource {
     /// Items neither read nor carried over (optimizer state and the like).
     var skippedItems: [String]
 
-    /// Whether `url` is one checkpoint directory (it holds `checkpoint.json`).
-    static func isCheckpoint(_ url: URL) -> Bool {
-        FileManager.default.fileExists(atPath: url.appendingPathComponent(CheckpointMetadata.fileName).path)
-    }
-
-    /// Whether `url` is a `CheckpointManager` run directory (it holds `step_N` directories).
-    static func isRunDirectory(_ url: URL) -> Bool {
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        return names.contains { StepDirectoryName.step(fromName: $0) != nil }
-    }
-
     /// Opens the checkpoint at `url`, or the latest complete step (or `step`) of a
     /// run directory, verifying every checksum before anything is converted.
     static func open(_ url: URL, item: String?, step: Int?) throws -> CheckpointSource {
         var stepURL = url
-        if !isCheckpoint(url) {
+        if !CheckpointDirectory.isStep(url) {
             let run = CheckpointDirectory(url: url)
             if let step {
                 stepURL = try run.completeEntry(step: step).url

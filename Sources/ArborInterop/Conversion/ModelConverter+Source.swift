@@ -36,8 +36,8 @@ extension ModelConverter {
         public init(_ url: URL, item: String? = nil, step: Int? = nil) throws(ModelConverterError) {
             var isDirectory: ObjCBool = false
             let exists = FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory)
-            if exists, isDirectory.boolValue, CheckpointSource.isCheckpoint(url)
-                || (!Self.containsSafeTensors(url) && CheckpointSource.isRunDirectory(url)) {
+            if exists, isDirectory.boolValue, CheckpointDirectory.isStep(url)
+                || (!Self.containsSafeTensors(url) && CheckpointDirectory.isRun(url)) {
                 self.init(url: url, kind: .checkpoint, item: item, step: step)
                 return
             }
