@@ -26,7 +26,13 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-system.git", from: "1.4.0"),
     ],
     targets: [
-        .target(name: "ArborTensor", dependencies: [.product(name: "SystemPackage", package: "swift-system")]),
+        // CPU kernels that need instruction sets chosen at run time (AVX2/FMA,
+        // AVX-512): C functions with their own target attributes, no unsafeFlags.
+        .target(name: "CArborKernels"),
+        .target(
+            name: "ArborTensor",
+            dependencies: ["CArborKernels", .product(name: "SystemPackage", package: "swift-system")]
+        ),
         .target(
             name: "SafeTensors",
             dependencies: ["ArborTensor", .product(name: "SystemPackage", package: "swift-system")]

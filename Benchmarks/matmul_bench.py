@@ -6,15 +6,16 @@ sizes, then Arbor's median for all sizes. Each library's figure is its best
 round (a shared machine's load hits both alike within a round, and the best
 round is the least disturbed one). Prints GFLOPS and the Arbor/numpy ratio.
 
-`--avx2` also builds Arbor for AVX2+FMA CPUs (`-target-cpu haswell
--DARBOR_AVX2`, in its own scratch directory, so the first run compiles every
-dependency again) and adds a column for it. The default build targets baseline
-x86-64, which is what `swift build` produces.
+Arbor's default build picks its GEMM kernel at run time from the CPU (AVX2+FMA
+on most x86-64 machines, the portable SIMD kernel elsewhere); `--kernels`
+measures the others too, forced with `ARBOR_GEMM_KERNEL`, one column each.
 
-Usage: python3 Benchmarks/matmul_bench.py [--sizes 256 512 1024] [--runs 9] [--rounds 3] [--avx2]
+Usage: python3 Benchmarks/matmul_bench.py [--sizes 256 512 1024] [--runs 9] [--rounds 3]
+                                          [--kernels portable avx2 avx512]
 """
 import argparse
 import json
+import os
 import pathlib
 import subprocess
 import time
@@ -22,8 +23,6 @@ import time
 import numpy as np
 
 ROOT = pathlib.Path(__file__).resolve().parent.parent
-AVX2_FLAGS = ["--scratch-path", ".build/avx2", "-Xswiftc", "-target-cpu", "-Xswiftc", "haswell",
-              "-Xswiftc", "-DARBOR_AVX2"]
 
 
 def numpy_gflops(n: int, runs: int) -> float:
@@ -48,10 +47,13 @@ def build(extra):
     return f"{path.stdout.strip()}/arbor-bench"
 
 
-def arbor_gflops(binary, sizes, runs):
+def arbor_gflops(binary, sizes, runs, kernel=None):
+    env = dict(os.environ)
+    if kernel:
+        env["ARBOR_GEMM_KERNEL"] = kernel
     out = subprocess.run(
         [binary, "matmul", "--json", "--runs", str(runs), "--sizes", *map(str, sizes)],
-        cwd=ROOT, check=True, capture_output=True, text=True).stdout
+        cwd=ROOT, check=True, capture_output=True, text=True, env=env).stdout
     return {int(k): v for k, v in json.loads(out)["gflops"].items()}
 
 
@@ -60,18 +62,20 @@ def main():
     parser.add_argument("--sizes", type=int, nargs="+", default=[256, 512, 1024])
     parser.add_argument("--runs", type=int, default=9)
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--avx2", action="store_true", help="also measure the AVX2+FMA build")
+    parser.add_argument("--kernels", nargs="*", default=[],
+                        help="also force these GEMM kernels (portable, avx2, avx512)")
     args = parser.parse_args()
-    binaries = {"Arbor": build([])}
-    if args.avx2:
-        binaries["Arbor AVX2"] = build(AVX2_FLAGS)
+    binary = build([])
+    binaries = {"Arbor": None, **{f"Arbor {k}": k for k in args.kernels}}
     best = {name: {n: 0.0 for n in args.sizes} for name in ["numpy", *binaries]}
+    load_before = os.getloadavg()
     for _ in range(args.rounds):
         for n in args.sizes:
             best["numpy"][n] = max(best["numpy"][n], numpy_gflops(n, args.runs))
-        for name, binary in binaries.items():
-            for n, value in arbor_gflops(binary, args.sizes, args.runs).items():
+        for name, kernel in binaries.items():
+            for n, value in arbor_gflops(binary, args.sizes, args.runs, kernel).items():
                 best[name][n] = max(best[name][n], value)
+    print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     header = f"{'size':>6} {'numpy GFLOPS':>13}"
     for name in binaries:
         header += f" {name + ' GFLOPS':>18} {'ratio':>6}"
