@@ -9,14 +9,14 @@ import SafeTensors
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Compare the tensors of two safetensors files, indexes or model directories.",
+        abstract: "Compare the tensors of two safetensors or PyTorch .bin/.pt files, indexes or model directories.",
         discussion: """
         Exit status: 0 when every tensor has the same name, dtype, shape and bytes \
         (or differs by at most --atol), 1 when anything differs, 2 on an error.
         """
     )
 
-    @Argument(help: "A .safetensors file, an index JSON, or a directory holding either.")
+    @Argument(help: "A .safetensors or .bin/.pt/.pth file, an index JSON, or a directory holding either.")
     var a: String
 
     @Argument(help: "The other side.")
@@ -67,8 +67,8 @@ struct TensorDiff: Codable {
     var tensors: [Entry]
 
     static func make(a urlA: URL, b urlB: URL, atol: Double) throws -> TensorDiff {
-        let left = try SafeTensorsCollection.open(urlA)
-        let right = try SafeTensorsCollection.open(urlB)
+        let left = try TensorFiles.open(urlA)
+        let right = try TensorFiles.open(urlB)
         let rightNames = Set(right.names)
         let leftNames = Set(left.names)
         var entries: [Entry] = []
