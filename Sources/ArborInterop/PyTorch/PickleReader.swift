@@ -33,6 +33,8 @@ struct PickleReader {
         var depth = 64
         /// Bytes of one string.
         var string = 1 << 24
+        /// Container elements that updates after a memo operation may copy (see `charge`).
+        var work = 1 << 27
     }
 
     private let bytes: UnsafeRawBufferPointer
@@ -47,7 +49,10 @@ struct PickleReader {
     private var opcodeName = ""
     /// Elements container updates have touched, against `workLimit`.
     private var work = 0
-    private var workLimit: Int { max(1 << 26, 16 * bytes.count) }
+    private var workLimit: Int { limits.work }
+    /// Whether a memo operation ran since the last container update (so the
+    /// container updated next may be shared with the memo and copied).
+    private var memoTouched = false
 
     init(bytes: UnsafeRawBufferPointer, file: String, limits: Limits = Limits()) {
         self.bytes = bytes
@@ -233,6 +238,8 @@ struct PickleReader {
     /// is copied on its next update), so a stream that memoizes and grows
     /// one dict over and over fails fast instead of taking quadratic time.
     private mutating func charge(_ elements: Int) throws(PyTorchFileError) {
+        guard memoTouched else { return }
+        memoTouched = false
         work += elements
         guard work <= workLimit else {
             throw malformed("container updates copy more than \(workLimit) elements; a state dict needs far fewer")
@@ -243,10 +250,12 @@ struct PickleReader {
         guard let top = stack.last, stack.count > (marks.last ?? 0) else { throw malformed("nothing on the stack to memoize") }
         guard memo.count < limits.memo || memo[index] != nil else { throw malformed("more than \(limits.memo) memo entries") }
         memo[index] = top
+        memoTouched = true
     }
 
     private mutating func get(_ index: Int) throws(PyTorchFileError) {
         guard let value = memo[index] else { throw malformed("memo entry \(index) was never stored") }
+        memoTouched = true
         try push(value)
     }
 

@@ -128,10 +128,11 @@ def malicious_cases():
     os_module = os.system.__module__  # "posix" on Linux and macOS
     return [
         ("os_system", pickle.dumps({"w": RunsCommand(os.system, (command,))}, protocol=2), "GLOBAL", f"{os_module}.system"),
-        ("builtins_eval", pickle.dumps(RunsCommand(builtins.eval, (f"__import__('os').system({command!r})",)), protocol=2),
-         "GLOBAL", "builtins.eval"),
-        ("subprocess_popen", pickle.dumps(RunsCommand(subprocess.Popen, (command.split(),)), protocol=2, fix_imports=False),
-         "GLOBAL", "subprocess.Popen"),
+        # fix_imports=False: protocol 2 would otherwise spell them __builtin__.eval and commands.Popen.
+        ("builtins_eval", pickle.dumps(RunsCommand(builtins.eval, (f"__import__('os').system({command!r})",)),
+                                       protocol=2, fix_imports=False), "GLOBAL", "builtins.eval"),
+        ("subprocess_popen", pickle.dumps(RunsCommand(subprocess.Popen, (command.split(),)), protocol=2,
+                                          fix_imports=False), "GLOBAL", "subprocess.Popen"),
         ("stack_global_exec", pickle.dumps(RunsCommand(builtins.exec, ("open('PWNED','w')",)), protocol=4),
          "STACK_GLOBAL", "builtins.exec"),
         # INST: protocol 0's "call module.name with the marked arguments".
