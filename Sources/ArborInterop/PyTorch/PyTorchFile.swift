@@ -77,13 +77,10 @@ public struct PyTorchFile: Sendable {
             }
         }
         let pickleRange = try archive.dataRange(of: pickle, in: bytes)
-        var reader = PickleReader(bytes: UnsafeRawBufferPointer(rebasing: bytes[pickleRange]), file: file)
-        let root = try reader.read()
         var entries: [Entry] = []
         var positions: [String: Int] = [:]
         var storages: [String: Range<Int>] = [:]
-        for (name, record) in try Self.tensorRecords(root, file: file) {
-            guard positions[name] == nil else { throw .notAStateDict(file: file, reason: "the key \"\(name)\" appears twice") }
+        for (name, record) in try Self.records(pickle: UnsafeRawBufferPointer(rebasing: bytes[pickleRange]), file: file) {
             let range: Range<Int>
             if let known = storages[record.storage.key] {
                 range = known
@@ -150,13 +147,19 @@ public struct PyTorchFile: Sendable {
         throw .notPyTorchZip(file: file, reason: "not a torch.save zip archive (it does not start with a ZIP local header)")
     }
 
-    /// The flat `{str: tensor}` dict a state-dict pickle must leave.
-    private static func tensorRecords(_ root: PickleValue, file: String) throws(PyTorchFileError)
-        -> [(String, PyTorchTensorRecord)] {
+    /// The tensors a state dict's `data.pkl` describes, in order, read by
+    /// `PickleReader` (nothing is run; see `PyTorchFileError.refused`). The
+    /// pickle must leave a flat `{str: tensor}` dict with each key once.
+    /// Storages are not checked here (they are in the archive, not the pickle).
+    public static func records(pickle: UnsafeRawBufferPointer, file: String) throws(PyTorchFileError)
+        -> [(name: String, record: PyTorchTensorRecord)] {
+        var reader = PickleReader(bytes: pickle, file: file)
+        let root = try reader.read()
         guard case let .dict(pairs, _) = root else {
             throw .notAStateDict(file: file, reason: "the pickle holds a \(root.kind), not a dict of tensors")
         }
-        var result: [(String, PyTorchTensorRecord)] = []
+        var result: [(name: String, record: PyTorchTensorRecord)] = []
+        var seen = Set<String>()
         result.reserveCapacity(pairs.count)
         for (key, value) in pairs {
             guard case let .string(name) = key else {
@@ -166,6 +169,7 @@ public struct PyTorchFile: Sendable {
                 throw .notAStateDict(file: file, reason: "\"\(name)\" is a \(value.kind), not a tensor; Arbor reads flat "
                     + "state dicts (torch.save(model.state_dict())), not nested training checkpoints")
             }
+            guard seen.insert(name).inserted else { throw .notAStateDict(file: file, reason: "the key \"\(name)\" appears twice") }
             result.append((name, record))
         }
         return result
