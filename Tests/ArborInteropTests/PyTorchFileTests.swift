@@ -123,3 +123,21 @@ import Testing
         #expect(throws: PyTorchFileError.self) { try PyTorchFile(contentsOf: url) }
     }
 }
+
+extension PyTorchFileTests {
+    /// A hostile pickle inside a real archive: an empty tensor with a huge
+    /// storage offset opens (it has no bytes) without overflowing.
+    @Test func anEmptyTensorWithAHugeOffsetDoesNotOverflow() throws {
+        var pickle: [UInt8] = [0x80, 2, 0x7D, 0x28, 0x8C, 1, 0x77]
+        pickle += Array("ctorch._utils\n_rebuild_tensor_v2\n".utf8) + [0x28, 0x28, 0x8C, 7] + Array("storage".utf8)
+        pickle += Array("ctorch\nFloatStorage\n".utf8) + [0x8C, 1, 0x30, 0x8C, 3] + Array("cpu".utf8) + [0x4B, 0, 0x74, 0x51]
+        pickle += [0x8A, 8, 0, 0, 0, 0, 0, 0, 0, 0x40]          // offset 2^62
+        pickle += [0x4B, 0, 0x85, 0x4B, 1, 0x85, 0x89, 0x29, 0x74, 0x52, 0x75, 0x2E]  // size (0,), stride (1,), False, ()
+        let temp = try TemporaryDirectory()
+        let url = temp.file("empty.pt")
+        try Data(ZipArchiveTests.makeZip([("empty/data.pkl", pickle), ("empty/data/0", [])])).write(to: url)
+        let file = try PyTorchFile(contentsOf: url)
+        #expect(try file.tensor(named: "w").shape == [0])
+        #expect(file.entries.first?.dataRange?.isEmpty == true)
+    }
+}

@@ -34,7 +34,9 @@ public struct PyTorchFile: Sendable {
         /// The tensor's bytes in the file when it is contiguous, else `nil`.
         public var dataRange: Range<Int>? {
             guard record.isContiguous, let size = record.dtype.byteSize else { return nil }
-            let start = storageRange.lowerBound + record.storageOffset * size
+            // An empty tensor's offset is not checked against its storage: it has no bytes to find.
+            guard byteCount > 0 else { return storageRange.lowerBound..<storageRange.lowerBound }
+            let start = storageRange.lowerBound + record.storageOffset * size  // inside the storage: checked on opening
             return start..<(start + byteCount)
         }
     }

@@ -71,6 +71,9 @@ public struct ZipArchive: Sendable {
         guard count <= Self.maximumEntries else {
             throw .badArchive(file: file, reason: "\(count) entries is more than the \(Self.maximumEntries) allowed")
         }
+        guard count <= directorySize / 46 else {
+            throw .badArchive(file: file, reason: "\(count) entries cannot fit a central directory of \(directorySize) bytes")
+        }
         let (directoryEnd, overflow) = directoryOffset.addingReportingOverflow(directorySize)
         guard !overflow, directoryEnd <= bytes.count else {
             throw .badArchive(file: file, reason: "central directory (\(directorySize) bytes at \(directoryOffset)) runs past the end of the file")
