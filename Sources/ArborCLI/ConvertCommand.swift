@@ -15,8 +15,9 @@ struct ConvertCommand: AsyncParsableCommand {
         commandName: "convert",
         abstract: "Rename, cast and reshard weights between safetensors, Hugging Face directories and Arbor checkpoints.",
         discussion: """
-        SRC is a .safetensors file, a *.safetensors.index.json, a model directory or an Arbor \
-        checkpoint (a directory holding checkpoint.json; a run directory of step_N directories \
+        SRC is a .safetensors file, a *.safetensors.index.json, a model directory, a PyTorch \
+        .bin/.pt/.pth state dict or pytorch_model.bin.index.json (read without running its pickle; \
+        each tensor written with its own bytes, views made contiguous) or an Arbor checkpoint (a directory holding checkpoint.json; a run directory of step_N directories \
         means its latest complete step, or --step N). DST has SRC's kind of layout unless --to says \
         otherwise.
 

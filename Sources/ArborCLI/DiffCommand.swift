@@ -9,7 +9,7 @@ import SafeTensors
 struct DiffCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "diff",
-        abstract: "Compare the tensors of two safetensors files, indexes or model directories.",
+        abstract: "Compare the tensors of two safetensors or PyTorch .bin/.pt files, indexes or model directories.",
         discussion: """
         Exit status: 0 when every tensor has the same name, dtype, shape and bytes \
         (or differs by at most --atol), 1 when anything differs, 2 on an error. \
@@ -18,7 +18,7 @@ struct DiffCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "A .safetensors file, an index JSON, or a directory holding either.")
+    @Argument(help: "A .safetensors or .bin/.pt/.pth file, an index JSON, or a directory holding either.")
     var a: String
 
     @Argument(help: "The other side.")

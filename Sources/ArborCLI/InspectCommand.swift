@@ -1,3 +1,4 @@
+import ArborInterop
 import ArborTensor
 import ArgumentParser
 import Crypto
@@ -5,14 +6,15 @@ import Foundation
 import SafeTensors
 
 /// `arbor inspect PATH`: what is in a safetensors file, a sharded index or a
-/// directory of them — or an Arbor checkpoint (its leaves, shardings and shards).
+/// directory of them, PyTorch `.bin`/`.pt` state dicts (read without running
+/// their pickles), or an Arbor checkpoint (its leaves, shardings and shards).
 struct InspectCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "inspect",
-        abstract: "List the tensors of a .safetensors file, a *.safetensors.index.json, a directory of them, or a checkpoint."
+        abstract: "List the tensors of a .safetensors or PyTorch .bin/.pt file, an index JSON, a directory of them, or a checkpoint."
     )
 
-    @Argument(help: "A .safetensors file, an index JSON, or a directory holding either.")
+    @Argument(help: "A .safetensors or .bin/.pt/.pth file, an index JSON, or a directory holding either.")
     var path: String
 
     @OptionGroup var output: OutputOptions
@@ -71,6 +73,9 @@ struct Inspection: Codable {
 
     /// Reads headers (and, with `checksums`, every tensor's bytes) of `url`.
     static func make(url: URL, checksums: Bool) throws -> Inspection {
+        if PyTorchCollection.recognises(url) {
+            return try make(pytorch: try PyTorchCollection.open(url), url: url, checksums: checksums)
+        }
         let collection = try SafeTensorsCollection.open(url)
         var files: [File] = []
         var tensors: [Entry] = []

@@ -26,8 +26,8 @@ struct TensorDiff: Codable {
     var tensors: [Entry]
 
     static func make(a urlA: URL, b urlB: URL, atol: Double) throws -> TensorDiff {
-        let left = try SafeTensorsCollection.open(urlA)
-        let right = try SafeTensorsCollection.open(urlB)
+        let left = try TensorFiles.open(urlA)
+        let right = try TensorFiles.open(urlB)
         let rightNames = Set(right.names)
         let leftNames = Set(left.names)
         var entries: [Entry] = []

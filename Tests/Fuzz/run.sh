@@ -16,7 +16,7 @@ seconds="${1:?usage: Tests/Fuzz/run.sh SECONDS [TARGET...]}"
 shift
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
-    targets=(safetensors-header shard-index checkpoint-json tree-json rules hf-config)
+    targets=(safetensors-header shard-index checkpoint-json tree-json rules hf-config pytorch-pickle pytorch-zip)
 fi
 
 swift build -c release --scratch-path .build-fuzz --product ArborFuzz \

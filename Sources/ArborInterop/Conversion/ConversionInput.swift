@@ -5,7 +5,7 @@ import Foundation
 import SafeTensors
 
 /// A conversion's source, whatever it is — a safetensors file, a Hugging Face
-/// model directory or an Arbor checkpoint — reduced to what every output needs:
+/// model directory (safetensors or PyTorch `.bin`), a PyTorch file or an Arbor checkpoint — reduced to what every output needs:
 /// named tensors (memory-mapped, read lazily) and the non-weight files to carry.
 struct ConversionInput {
     /// The file or directory read (a run directory's chosen step for checkpoints).
@@ -16,7 +16,7 @@ struct ConversionInput {
     var tensors: StateDict
     /// Non-weight files by name (config.json, tokenizer files…), sorted.
     var files: [ModelFile]
-    /// Set when SRC is safetensors (a file or a directory).
+    /// Set when SRC is safetensors (a file or a directory); `nil` for PyTorch files.
     var model: SafeTensorsSource?
     /// Set when SRC is an Arbor checkpoint.
     var checkpoint: CheckpointSource?
@@ -29,16 +29,26 @@ struct ConversionInput {
             return ConversionInput(url: opened.url, kind: .checkpoint, tensors: opened.tensors, files: opened.files,
                                    model: nil, checkpoint: opened)
         }
+        if let pytorch = try PyTorchSource.openIfRecognised(url) {
+            return ConversionInput(url: pytorch.url, kind: pytorch.isDirectory ? .huggingFaceDirectory : .safetensorsFile,
+                                   tensors: try pytorch.collection.tensors(), files: try readFiles(pytorch.extraFiles),
+                                   model: nil, checkpoint: nil)
+        }
         let model = try SafeTensorsSource.open(url)
         let tensors = try model.collection.tensors()
+        return ConversionInput(url: model.url, kind: model.isDirectory ? .huggingFaceDirectory : .safetensorsFile,
+                               tensors: tensors, files: try readFiles(model.extraFiles), model: model, checkpoint: nil)
+    }
+
+    /// The non-weight files to carry, by file name.
+    private static func readFiles(_ urls: [URL]) throws -> [ModelFile] {
         var files: [ModelFile] = []
-        for file in model.extraFiles {
+        for file in urls {
             do { files.append((file.lastPathComponent, Data(try DurableFileSystem.contents(of: file)))) } catch {
                 throw ModelConverterError.unreadableFile(file.path, error.reason)
             }
         }
-        return ConversionInput(url: model.url, kind: model.isDirectory ? .huggingFaceDirectory : .safetensorsFile,
-                               tensors: tensors, files: files, model: model, checkpoint: nil)
+        return files
     }
 
     /// Where the non-weight file `name` came from, for error messages.

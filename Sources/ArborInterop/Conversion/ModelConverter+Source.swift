@@ -8,9 +8,10 @@ extension ModelConverter {
     public struct Source: Sendable, Equatable {
         /// The kinds of source, recognised from what is on disk.
         public enum Kind: Sendable, Equatable {
-            /// One `.safetensors` file.
+            /// One `.safetensors` file, or one PyTorch `.bin`/`.pt`/`.pth` file.
             case safetensorsFile
-            /// A model directory: config files beside one file or shards with an index.
+            /// A model directory: config files beside one file or shards with an
+            /// index (safetensors, or PyTorch `.bin` when it has no safetensors).
             case huggingFaceDirectory
             /// An Arbor checkpoint or a run directory of them.
             case checkpoint
@@ -47,6 +48,7 @@ extension ModelConverter {
                 if step != nil { throw .optionNotApplicable(option: "--step", reason: reason) }
             }
             let isIndex = url.lastPathComponent.hasSuffix(".safetensors.index.json")
+                || url.lastPathComponent.hasSuffix(".bin.index.json")
             self.init(url: url, kind: isDirectory.boolValue || isIndex ? .huggingFaceDirectory : .safetensorsFile,
                       item: nil, step: nil)
         }
@@ -63,6 +65,7 @@ extension ModelConverter {
         private static func containsSafeTensors(_ url: URL) -> Bool {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
             return names.contains { $0.hasSuffix(".safetensors") || $0.hasSuffix(".safetensors.index.json") }
+            || PyTorchCollection.recognises(url)
         }
     }
 }

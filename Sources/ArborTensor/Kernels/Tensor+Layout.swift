@@ -32,30 +32,7 @@ extension Tensor {
         withUnsafeBytes { source in
             out.withUnsafeMutableBytes { target in
                 guard let s = source.baseAddress, let t = target.baseAddress, target.count > 0 else { return }
-                let inner = outShape.last ?? 1, innerStride = strides.last ?? 1
-                var index = [Int](repeating: 0, count: Swift.max(outShape.count - 1, 0))
-                var from = 0, to = 0
-                let total = Tensor.elementCount(of: outShape)
-                while to < total {
-                    if width == 4 {
-                        let sf = s.assumingMemoryBound(to: UInt32.self), tf = t.assumingMemoryBound(to: UInt32.self)
-                        for j in 0..<inner { tf[to + j] = sf[from + j * innerStride] }
-                    } else {
-                        for j in 0..<inner {
-                            (t + (to + j) * width).copyMemory(from: s + (from + j * innerStride) * width, byteCount: width)
-                        }
-                    }
-                    to += inner
-                    var axis = index.count - 1
-                    while axis >= 0 {
-                        index[axis] += 1
-                        from += strides[axis]
-                        if index[axis] < outShape[axis] { break }
-                        from -= strides[axis] * outShape[axis]
-                        index[axis] = 0
-                        axis -= 1
-                    }
-                }
+                StridedCopy.gather(from: s, offset: 0, shape: outShape, strides: strides, width: width, into: t)
             }
         }
         var inverse = [Int](repeating: 0, count: rank)

@@ -18,6 +18,8 @@ enum FuzzTarget: String, CaseIterable, Sendable {
     case treeJSON = "tree-json"
     case rules
     case huggingFaceConfig = "hf-config"
+    case pytorchPickle = "pytorch-pickle"
+    case pytorchZip = "pytorch-zip"
 
     /// Runs the target once on `bytes`.
     func run(_ bytes: UnsafeRawBufferPointer) {
@@ -42,6 +44,13 @@ enum FuzzTarget: String, CaseIterable, Sendable {
             _ = try? rules.apply(names)
         case .huggingFaceConfig:
             _ = try? GPT2Config(huggingFaceConfig: Data(bytes), source: "config.json")
+        case .pytorchPickle:
+            // A state dict's data.pkl: what the pickle reader builds, then each record's view checked.
+            guard let records = try? PyTorchFile.records(pickle: bytes, file: "data.pkl") else { return }
+            for (_, record) in records.prefix(64) { _ = record.isContiguous }
+        case .pytorchZip:
+            guard let archive = try? ZipArchive(bytes: bytes, file: "fuzz.bin") else { return }
+            for entry in archive.entries.prefix(64) { _ = try? archive.dataRange(of: entry, in: bytes) }
         }
     }
 

@@ -1,0 +1,139 @@
+#!/usr/bin/env python3
+"""`.bin` -> safetensors: `arbor convert` beside torch.load + save_file.
+
+Makes a synthetic Llama-shaped state dict of about --megabytes MB (f32, the
+shapes of a small decoder: embedding, per layer q/k/v/o and gate/up/down
+projections and two norms, final norm, untied head), saves it with
+torch.save as pytorch_model.bin in a temporary directory, then runs
+alternating rounds, each side in a fresh process:
+
+  python: torch.load(path, weights_only=True, mmap=...) then
+          save_file({k: v.contiguous() ...}, out, metadata={"format": "pt"})
+          (the usual conversion script; torch's default eager load)
+  arbor:  arbor convert path out --force
+
+and reports per side the median and spread (min..max) of whole-process wall
+time, the Python side's time inside the process (after `import torch`),
+peak RSS, and the load average before the run. The outputs are compared
+byte for byte once.
+
+  swift build -c release --product arbor
+  python3 Benchmarks/pytorch_convert_bench.py --arbor .build/release/arbor [--megabytes 500] [--rounds 5]
+"""
+import argparse
+import filecmp
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections import OrderedDict
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from bench_common import MiB, versions  # noqa: E402
+
+PY_CONVERT = r"""
+import json, resource, sys, time
+t0 = time.perf_counter()
+import torch
+from safetensors.torch import save_file
+t1 = time.perf_counter()
+sd = torch.load(sys.argv[1], weights_only=True)
+save_file({k: v.contiguous() for k, v in sd.items()}, sys.argv[2], metadata={"format": "pt"})
+t2 = time.perf_counter()
+print(json.dumps({"import_s": t1 - t0, "convert_s": t2 - t1,
+                  "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
+"""
+
+
+def make_state_dict(megabytes):
+    import torch
+    torch.manual_seed(0)
+    width, inter, vocab = 1024, 2816, 16384
+    per_layer = 4 * width * width + 3 * width * inter + 2 * width
+    fixed = 2 * vocab * width + width
+    layers = max(1, round((megabytes * 1e6 / 4 - fixed) / per_layer))
+    sd = OrderedDict()
+    sd["model.embed_tokens.weight"] = torch.randn(vocab, width)
+    for i in range(layers):
+        p = f"model.layers.{i}."
+        for name in ("q_proj", "k_proj", "v_proj", "o_proj"):
+            sd[p + f"self_attn.{name}.weight"] = torch.randn(width, width)
+        sd[p + "mlp.gate_proj.weight"] = torch.randn(inter, width)
+        sd[p + "mlp.up_proj.weight"] = torch.randn(inter, width)
+        sd[p + "mlp.down_proj.weight"] = torch.randn(width, inter)
+        sd[p + "input_layernorm.weight"] = torch.ones(width)
+        sd[p + "post_attention_layernorm.weight"] = torch.ones(width)
+    sd["model.norm.weight"] = torch.ones(width)
+    sd["lm_head.weight"] = torch.randn(vocab, width)
+    return sd, layers
+
+
+def timed(cmd):
+    """Wall seconds, peak RSS of the child (bytes) and its stdout."""
+    start = time.perf_counter()
+    p = subprocess.run(["/usr/bin/env", "time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if p.returncode != 0:
+        raise SystemExit(f"{cmd[0]} failed: {p.stderr[-800:]}")
+    rss = int(p.stderr.strip().splitlines()[-1]) * 1024
+    return wall, rss, p.stdout
+
+
+def summary(values):
+    return {"median": statistics.median(values), "min": min(values), "max": max(values)}
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--arbor", required=True, help="the arbor executable (a release build)")
+    ap.add_argument("--megabytes", type=float, default=500)
+    ap.add_argument("--rounds", type=int, default=5)
+    args = ap.parse_args()
+    import torch
+
+    with tempfile.TemporaryDirectory(prefix="arbor-bin-bench") as tmp:
+        tmp = Path(tmp)
+        sd, layers = make_state_dict(args.megabytes)
+        src = tmp / "pytorch_model.bin"
+        torch.save(sd, src)
+        size = src.stat().st_size
+        del sd
+        out_py, out_ar = tmp / "python.safetensors", tmp / "arbor.safetensors"
+        load_before = os.getloadavg()
+        results = {"python": {"wall": [], "inside": [], "rss": []}, "arbor": {"wall": [], "rss": []}}
+        # One warm-up of each (page cache, dynamic loading), then alternating rounds.
+        timed([sys.executable, "-c", PY_CONVERT, str(src), str(out_py)])
+        timed([args.arbor, "convert", str(src), str(out_ar), "--force"])
+        if not filecmp.cmp(out_py, out_ar, shallow=False):
+            raise SystemExit("outputs differ")
+        for r in range(args.rounds):
+            order = ["python", "arbor"] if r % 2 == 0 else ["arbor", "python"]
+            for side in order:
+                if side == "python":
+                    wall, rss, stdout = timed([sys.executable, "-c", PY_CONVERT, str(src), str(out_py)])
+                    results["python"]["inside"].append(json.loads(stdout)["convert_s"])
+                else:
+                    wall, rss, _ = timed([args.arbor, "convert", str(src), str(out_ar), "--force"])
+                results[side]["wall"].append(wall)
+                results[side]["rss"].append(rss)
+        report = {
+            "versions": versions(["torch", "safetensors"]),
+            "file_bytes": size, "layers": layers, "rounds": args.rounds,
+            "loadavg_before": load_before, "loadavg_after": os.getloadavg(), "cpus": os.cpu_count(),
+            "python_wall_s": summary(results["python"]["wall"]),
+            "python_inside_s": summary(results["python"]["inside"]),
+            "python_peak_rss_mib": max(results["python"]["rss"]) / MiB,
+            "arbor_wall_s": summary(results["arbor"]["wall"]),
+            "arbor_peak_rss_mib": max(results["arbor"]["rss"]) / MiB,
+        }
+        report["speedup_wall"] = report["python_wall_s"]["median"] / report["arbor_wall_s"]["median"]
+        report["speedup_vs_inside"] = report["python_inside_s"]["median"] / report["arbor_wall_s"]["median"]
+        print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
