@@ -38,24 +38,16 @@ extension BERTConfig {
     /// A Hugging Face `config.json` `BertModel.from_pretrained` reads, starting
     /// from `base` when given; the sizes and `dtype` always come from `self`.
     public func huggingFaceConfig(dtype: String = "float32", base: Data? = nil) -> Data {
-        var config: [String: Any] = [
+        let defaults: [String: Any] = [
             "architectures": ["BertModel"], "model_type": "bert", "hidden_act": "gelu",
             "position_embedding_type": "absolute", "hidden_dropout_prob": 0.1,
             "attention_probs_dropout_prob": 0.1, "initializer_range": 0.02, "pad_token_id": 0,
         ]
-        if let base, let object = try? JSONSerialization.jsonObject(with: base) as? [String: Any] {
-            config.merge(object) { _, kept in kept }
-        }
-        config["vocab_size"] = vocabularySize
-        config["hidden_size"] = width
-        config["num_hidden_layers"] = layers
-        config["num_attention_heads"] = heads
-        config["intermediate_size"] = intermediateSize
-        config["max_position_embeddings"] = positions
-        config["type_vocab_size"] = tokenTypes
-        config["layer_norm_eps"] = Double("\(epsilon)") ?? Double(epsilon)
-        config["dtype"] = dtype
-        if config["torch_dtype"] != nil { config["torch_dtype"] = dtype }
-        return HuggingFaceConfigFields.encoded(config)
+        let fields: [String: Any] = [
+            "vocab_size": vocabularySize, "hidden_size": width, "num_hidden_layers": layers,
+            "num_attention_heads": heads, "intermediate_size": intermediateSize, "max_position_embeddings": positions,
+            "type_vocab_size": tokenTypes, "layer_norm_eps": HuggingFaceConfigFields.number(epsilon),
+        ]
+        return HuggingFaceConfigFields.written(defaults: defaults, base: base, fields: fields, dtype: dtype)
     }
 }

@@ -100,6 +100,24 @@ struct HuggingFaceConfigFields {
 }
 
 extension HuggingFaceConfigFields {
+    /// A `config.json`: `defaults`, overridden by the fields of `base` (the
+    /// config a model was loaded from, keeping its token ids and the like),
+    /// overridden by `fields` (what the Arbor model computes) and `dtype`
+    /// (also in `torch_dtype` when `base` has one).
+    static func written(defaults: [String: Any], base: Data?, fields: [String: Any], dtype: String) -> Data {
+        var config = defaults
+        if let base, let object = try? JSONSerialization.jsonObject(with: base) as? [String: Any] {
+            config.merge(object) { _, kept in kept }
+        }
+        config.merge(fields) { _, new in new }
+        config["dtype"] = dtype
+        if config["torch_dtype"] != nil { config["torch_dtype"] = dtype }
+        return encoded(config)
+    }
+
+    /// An f32 as the shortest decimal that reads back to it (`1e-05`, not `9.99999974737875e-06`).
+    static func number(_ value: Float) -> Double { Double("\(value)") ?? Double(value) }
+
     /// `config` as `config.json` bytes: pretty-printed, sorted keys, a final newline.
     static func encoded(_ config: [String: Any]) -> Data {
         var data = (try? JSONSerialization.data(withJSONObject: config,

@@ -97,29 +97,19 @@ extension LlamaConfig {
     /// given; the sizes and `dtype` always come from `self`.
     public func huggingFaceConfig(dtype: String = "float32", base: Data? = nil) -> Data {
         let qwen = queryKeyValueBias
-        var config: [String: Any] = [
+        var defaults: [String: Any] = [
             "architectures": [qwen ? "Qwen2ForCausalLM" : "LlamaForCausalLM"], "model_type": qwen ? "qwen2" : "llama",
             "hidden_act": "silu", "attention_dropout": 0.0, "initializer_range": 0.02,
         ]
-        if !qwen { config["attention_bias"] = false; config["mlp_bias"] = false }
-        if let base, let object = try? JSONSerialization.jsonObject(with: base) as? [String: Any] {
-            config.merge(object) { _, kept in kept }
-        }
-        config["vocab_size"] = vocabularySize
-        config["hidden_size"] = width
-        config["intermediate_size"] = intermediateSize
-        config["num_hidden_layers"] = layers
-        config["num_attention_heads"] = heads
-        config["num_key_value_heads"] = keyValueHeads
-        config["head_dim"] = headDimension
-        config["max_position_embeddings"] = positions
-        config["rms_norm_eps"] = Double("\(epsilon)") ?? Double(epsilon)
-        config["tie_word_embeddings"] = tiedHead
-        config["rope_theta"] = ropeTheta
-        config["rope_parameters"] = ["rope_type": "default", "rope_theta": ropeTheta]
-        config.removeValue(forKey: "rope_scaling")
-        config["dtype"] = dtype
-        if config["torch_dtype"] != nil { config["torch_dtype"] = dtype }
-        return HuggingFaceConfigFields.encoded(config)
+        if !qwen { defaults["attention_bias"] = false; defaults["mlp_bias"] = false }
+        let fields: [String: Any] = [
+            "vocab_size": vocabularySize, "hidden_size": width, "intermediate_size": intermediateSize,
+            "num_hidden_layers": layers, "num_attention_heads": heads, "num_key_value_heads": keyValueHeads,
+            "head_dim": headDimension, "max_position_embeddings": positions,
+            "rms_norm_eps": HuggingFaceConfigFields.number(epsilon), "tie_word_embeddings": tiedHead,
+            "rope_theta": ropeTheta, "rope_parameters": ["rope_type": "default", "rope_theta": ropeTheta],
+            "rope_scaling": NSNull(),
+        ]
+        return HuggingFaceConfigFields.written(defaults: defaults, base: base, fields: fields, dtype: dtype)
     }
 }

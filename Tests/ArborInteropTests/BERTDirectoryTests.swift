@@ -61,11 +61,7 @@ import Testing
 
         let sharded = temp.file("sharded")
         try HuggingFaceModelDirectory.save(model, to: sharded, options: .init(maxShardSize: 40_000, baseConfig: source.config))
-        func weightMap(_ url: URL) throws -> [String: String] {
-            let index = try JSONSerialization.jsonObject(with: Data(contentsOf: url.appendingPathComponent("model.safetensors.index.json")))
-            return ((index as? [String: Any])?["weight_map"] as? [String: String]) ?? [:]
-        }
-        #expect(try weightMap(sharded) == weightMap(Fixtures.url("bert/sharded")))
+        #expect(try ShardIndex.weightMap(in: sharded) == ShardIndex.weightMap(in: Fixtures.url("bert/sharded")))
     }
 
     @Test(arguments: [

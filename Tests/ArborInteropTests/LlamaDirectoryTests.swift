@@ -88,11 +88,7 @@ import Testing
         let temp = try TemporaryDirectory()
         let out = temp.file("export")
         try HuggingFaceModelDirectory.save(model, to: out, options: .init(maxShardSize: 40_000, baseConfig: source.config))
-        func weightMap(_ url: URL) throws -> [String: String] {
-            let index = try JSONSerialization.jsonObject(with: Data(contentsOf: url.appendingPathComponent("model.safetensors.index.json")))
-            return ((index as? [String: Any])?["weight_map"] as? [String: String]) ?? [:]
-        }
-        #expect(try weightMap(out) == weightMap(Fixtures.url("\(family)/sharded")))
+        #expect(try ShardIndex.weightMap(in: out) == ShardIndex.weightMap(in: Fixtures.url("\(family)/sharded")))
     }
 
     @Test func bf16ExportRoundTrips() throws {

@@ -23,19 +23,11 @@ from pathlib import Path
 
 import torch
 import transformers
-from safetensors import safe_open
 from safetensors.torch import load_file
 
 HERE = Path(__file__).resolve().parent
-
-
-def file_tensors(d):
-    out = {}
-    for p in sorted(Path(d).glob("*.safetensors")):
-        with safe_open(str(p), framework="pt") as f:
-            for k in f.keys():
-                out[k] = str(f.get_slice(k).get_dtype())
-    return out
+sys.path.insert(0, str(HERE.parent))
+from hf_fixtures import check_names, load_checked  # noqa: E402
 
 
 def main():
@@ -47,22 +39,12 @@ def main():
     torch.set_num_threads(1)
     ref = load_file(str(HERE / "reference.safetensors"))
     d = Path(args.export_dir)
-    have, want = file_tensors(d), set(file_tensors(HERE / "single"))
-    extra, absent = sorted(set(have) - want), sorted(want - set(have))
-    print(f"directory: {d}; files: {sorted(p.name for p in d.iterdir())}")
-    print(f"file tensors: {len(have)}; not in the fixture: {extra or 'none'}; fixture names absent: {absent or 'none'}")
-    ok = not extra and not absent
-    suffix = "_bf16" if set(have.values()) == {"BF16"} else ""
-    try:
-        model, info = transformers.BertModel.from_pretrained(d, dtype=torch.float32, output_loading_info=True)
-    except Exception as e:  # noqa: BLE001
-        print(f"FAIL: from_pretrained raised {type(e).__name__}: {e}")
+    ok, dtypes = check_names(d, HERE / "single")
+    suffix = "_bf16" if dtypes == {"BF16"} else ""
+    model, loaded = load_checked(transformers.BertModel, d)
+    if model is None:
         return 2
-    model.eval()
-    for kind in ["missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs"]:
-        items = sorted(map(str, info.get(kind, []) or []))
-        print(f"{kind}: {items if items else 'none'}")
-        ok = ok and not items
+    ok = ok and loaded
     with torch.no_grad():
         out = model(input_ids=ref["input_ids"], token_type_ids=ref["token_type_ids"],
                     attention_mask=ref["attention_mask"])

@@ -22,8 +22,6 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import json
-import platform
-import shutil
 import sys
 from pathlib import Path
 
@@ -34,6 +32,8 @@ from safetensors.torch import save_file
 from transformers import BertConfig, BertForSequenceClassification, BertModel
 
 HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE.parent))
+from hf_fixtures import fresh, perturb, versions  # noqa: E402
 SEED = 20261202
 INPUT_IDS = [
     [2, 17, 42, 99, 3, 250, 128, 3],
@@ -58,25 +58,7 @@ def make_config():
 
 def build_model():
     torch.manual_seed(SEED)
-    model = BertModel(make_config())
-    g = torch.Generator().manual_seed(SEED + 1)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            noise = torch.randn(p.shape, generator=g, dtype=torch.float32)
-            if "LayerNorm.weight" in name:
-                p.copy_(1.0 + 0.1 * noise)
-            elif name.endswith(".bias"):
-                p.copy_(0.05 * noise)
-            else:
-                p.add_(0.1 * noise)
-    return model.eval()
-
-
-def fresh(d):
-    if d.exists():
-        shutil.rmtree(d)
-    d.mkdir(parents=True)
-    return d
+    return perturb(BertModel(make_config()), SEED + 1, lambda name: "LayerNorm.weight" in name, 0.1)
 
 
 def main():
@@ -121,8 +103,7 @@ def main():
               metadata={"producer": "Arbor Tests/Fixtures/bert/make_fixtures.py"})
     ref = {
         "producer": "Tests/Fixtures/bert/make_fixtures.py",
-        "versions": {"python": platform.python_version(), "torch": torch.__version__,
-                     "transformers": transformers.__version__, "safetensors": safetensors.__version__},
+        "versions": versions(),
         "seed": SEED,
         "config": json.loads((HERE / "single" / "config.json").read_text()),
         "input_ids": INPUT_IDS,

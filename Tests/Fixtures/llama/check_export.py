@@ -26,20 +26,13 @@ from pathlib import Path
 
 import torch
 import transformers
-from safetensors import safe_open
 from safetensors.torch import load_file
 
 FIXTURES = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(FIXTURES))
+from hf_fixtures import check_names, load_checked  # noqa: E402
+
 CLASSES = {"llama": "LlamaForCausalLM", "qwen2": "Qwen2ForCausalLM"}
-
-
-def file_tensors(d):
-    out = {}
-    for p in sorted(Path(d).glob("*.safetensors")):
-        with safe_open(str(p), framework="pt") as f:
-            for k in f.keys():
-                out[k] = str(f.get_slice(k).get_dtype())
-    return out
 
 
 def main():
@@ -57,24 +50,13 @@ def main():
         return 2
     here = FIXTURES / family
     ref = load_file(str(here / "reference.safetensors"))
-    have, want = file_tensors(d), set(file_tensors(here / "single"))
-    extra, absent = sorted(set(have) - want), sorted(want - set(have))
-    print(f"directory: {d} ({family}); files: {sorted(p.name for p in d.iterdir())}")
-    print(f"file tensors: {len(have)}; not in the fixture: {extra or 'none'}; fixture names absent: {absent or 'none'}")
-    ok = not extra and not absent
-    dtypes = set(have.values())
+    print(f"family: {family}")
+    ok, dtypes = check_names(d, here / "single")
     which = {frozenset({"BF16"}): "logits_bf16", frozenset({"F16"}): "logits_f16"}.get(frozenset(dtypes), "logits")
-    try:
-        cls = getattr(transformers, CLASSES[family])
-        model, info = cls.from_pretrained(d, dtype=torch.float32, output_loading_info=True)
-    except Exception as e:  # noqa: BLE001
-        print(f"FAIL: from_pretrained raised {type(e).__name__}: {e}")
+    model, loaded = load_checked(getattr(transformers, CLASSES[family]), d)
+    if model is None:
         return 2
-    model.eval()
-    for kind in ["missing_keys", "unexpected_keys", "mismatched_keys", "error_msgs"]:
-        items = sorted(map(str, info.get(kind, []) or []))
-        print(f"{kind}: {items if items else 'none'}")
-        ok = ok and not items
+    ok = ok and loaded
     tied = model.lm_head.weight.data_ptr() == model.model.embed_tokens.weight.data_ptr()
     print(f"lm_head tied to embed_tokens: {tied} (config says {model.config.tie_word_embeddings})")
     ok = ok and tied == bool(model.config.tie_word_embeddings)

@@ -24,8 +24,6 @@ os.environ["HF_HUB_DISABLE_PROGRESS_BARS"] = "1"
 os.environ.setdefault("TRANSFORMERS_VERBOSITY", "error")
 
 import json
-import platform
-import shutil
 import sys
 from pathlib import Path
 
@@ -36,6 +34,8 @@ from safetensors.torch import save_file
 from transformers import LlamaConfig, LlamaForCausalLM, Qwen2Config, Qwen2ForCausalLM
 
 FIXTURES = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(FIXTURES))
+from hf_fixtures import fresh, perturb, versions  # noqa: E402
 SEED = 20261201
 INPUT_IDS = [
     [5, 17, 42, 99, 3, 250, 128, 7],
@@ -60,27 +60,7 @@ FAMILIES = {
 def build_model(family):
     cls, make_config = FAMILIES[family]
     torch.manual_seed(SEED)
-    model = cls(make_config())
-    # Norm weights start at 1 and biases at 0, which would let a loader that
-    # swaps or ignores them pass: perturb every parameter with seeded noise.
-    g = torch.Generator().manual_seed(SEED + 1)
-    with torch.no_grad():
-        for name, p in model.named_parameters():
-            noise = torch.randn(p.shape, generator=g, dtype=torch.float32)
-            if name.endswith("norm.weight"):
-                p.copy_(1.0 + 0.1 * noise)
-            elif name.endswith(".bias"):
-                p.copy_(0.05 * noise)
-            else:
-                p.add_(0.15 * noise)
-    return model.eval()
-
-
-def fresh(d):
-    if d.exists():
-        shutil.rmtree(d)
-    d.mkdir(parents=True)
-    return d
+    return perturb(cls(make_config()), SEED + 1, lambda name: name.endswith("norm.weight"), 0.15)
 
 
 def greedy(model, prompt):
@@ -136,8 +116,7 @@ def make(family):
     saved = sorted(safetensors.safe_open(str(here / "single" / "model.safetensors"), framework="pt").keys())
     ref = {
         "producer": f"Tests/Fixtures/llama/make_fixtures.py {family}",
-        "versions": {"python": platform.python_version(), "torch": torch.__version__,
-                     "transformers": transformers.__version__, "safetensors": safetensors.__version__},
+        "versions": versions(),
         "class": cls.__name__,
         "seed": SEED,
         "init": "from_config under torch.manual_seed(seed), then every parameter perturbed with torch.randn from "
