@@ -18,6 +18,9 @@ Cases
                           temporary directory that is deleted at the end (or into --synthetic-dir,
                           which is kept and reused when it already holds a model).
     gpt2_synthetic_small  (--synthetic small) GPT-2-small shape: 124.4M parameters, 0.50 GB.
+    llama_synthetic       (--synthetic llama) a Llama-shaped LlamaForCausalLM (hidden 1024, 6 layers,
+                          16 heads / 4 key-value heads, intermediate 2816, vocab 32000, untied head):
+                          132.4M parameters, 0.53 GB float32; loaded into Arbor's `Llama`.
 
 Each timed load runs in a fresh Python process (imports not timed, including the lazy
 import of the GPT-2 modeling module, which alone takes seconds) with a warm page cache
@@ -83,6 +86,10 @@ CONFIGS = {
     "medium": dict(vocab_size=50257, n_positions=1024, n_embd=1024, n_layer=24, n_head=16),
     "small": dict(vocab_size=50257, n_positions=1024, n_embd=768, n_layer=12, n_head=12),
 }
+# Llama-shaped (grouped-query attention, SwiGLU, untied head): 132.4M parameters, 0.53 GB float32.
+LLAMA_CONFIG = dict(vocab_size=32000, hidden_size=1024, intermediate_size=2816, num_hidden_layers=6,
+                    num_attention_heads=16, num_key_value_heads=4, max_position_embeddings=2048,
+                    tie_word_embeddings=False)
 
 
 def load_child(directory):
@@ -90,12 +97,14 @@ def load_child(directory):
     import torch
     import transformers
     import transformers.modeling_utils  # noqa: F401
-    from transformers import GPT2Config, GPT2LMHeadModel  # noqa: F401  (resolve lazy imports before timing)
+    from transformers import GPT2LMHeadModel, LlamaForCausalLM  # resolve lazy imports before timing
 
     transformers.utils.logging.disable_progress_bar()
+    llama = json.loads((Path(directory) / "config.json").read_text()).get("model_type") == "llama"
+    cls = LlamaForCausalLM if llama else GPT2LMHeadModel
     base = vm_hwm()
     t0 = time.perf_counter()
-    model = transformers.GPT2LMHeadModel.from_pretrained(directory, dtype=torch.float32)
+    model = cls.from_pretrained(directory, dtype=torch.float32)
     dt = time.perf_counter() - t0
     peak_load = vm_hwm()
     # transformers may leave weights as lazily-read views of the mapped file; touch every
@@ -117,7 +126,7 @@ def load_child(directory):
 def make_synthetic(directory, which, max_shard_size):
     import torch
     import transformers
-    from transformers import GPT2Config, GPT2LMHeadModel
+    from transformers import GPT2Config, GPT2LMHeadModel, LlamaConfig, LlamaForCausalLM
 
     transformers.utils.logging.disable_progress_bar()
     directory = Path(directory)
@@ -125,8 +134,11 @@ def make_synthetic(directory, which, max_shard_size):
         return False
     directory.mkdir(parents=True, exist_ok=True)
     torch.manual_seed(0)
-    cfg = GPT2Config(**CONFIGS[which], activation_function="gelu_new", tie_word_embeddings=True)
-    model = GPT2LMHeadModel(cfg).eval()
+    if which == "llama":
+        model = LlamaForCausalLM(LlamaConfig(**LLAMA_CONFIG)).eval()
+    else:
+        cfg = GPT2Config(**CONFIGS[which], activation_function="gelu_new", tie_word_embeddings=True)
+        model = GPT2LMHeadModel(cfg).eval()
     model.save_pretrained(directory, max_shard_size=max_shard_size)
     return True
 
@@ -161,7 +173,7 @@ def bench_case(name, directory, runs):
 def run_arbor(cmd, runs, dirs):
     """bench_common.run_arbor with {fixture_dir} and {synthetic_dir} filled in."""
     cmd = cmd.replace("{fixture_dir}", str(dirs.get("gpt2_fixture_single", ""))).replace(
-        "{synthetic_dir}", str(next((v for k, v in dirs.items() if k.startswith("gpt2_synthetic")), ""))
+        "{synthetic_dir}", str(next((v for k, v in dirs.items() if "synthetic" in k), ""))
     )
     return bench_common.run_arbor(cmd, runs, [f"{k}={v}" for k, v in dirs.items()])
 
@@ -173,7 +185,7 @@ def fmt_b(x):
 def main():
     ap = argparse.ArgumentParser(description="transformers from_pretrained anchor benchmark (see the module docstring).")
     ap.add_argument("--runs", type=int, default=3)
-    ap.add_argument("--synthetic", choices=["medium", "small", "none"], default="medium")
+    ap.add_argument("--synthetic", choices=["medium", "small", "llama", "none"], default="medium")
     ap.add_argument("--synthetic-dir", default=None)
     ap.add_argument("--max-shard-size", default="2GB")
     ap.add_argument("--arbor-cmd", default=None)
@@ -195,12 +207,12 @@ def main():
             sdir = Path(args.synthetic_dir).resolve()
         else:
             tmp = tempfile.mkdtemp(prefix="transformers_bench_")
-            sdir = Path(tmp) / f"gpt2_{args.synthetic}"
+            sdir = Path(tmp) / (f"gpt2_{args.synthetic}" if args.synthetic != "llama" else "llama")
         t0 = time.perf_counter()
         made = make_synthetic(sdir, args.synthetic, args.max_shard_size)
-        print(f"  synthetic GPT-2 {args.synthetic}: {'written' if made else 'reused'} "
+        print(f"  synthetic {'Llama' if args.synthetic == 'llama' else 'GPT-2 ' + args.synthetic}: {'written' if made else 'reused'} "
               f"({weights_bytes(sdir) / 1e9:.2f} GB in {len(list(sdir.glob('*.safetensors')))} file(s), {time.perf_counter() - t0:.1f} s)")
-        dirs[f"gpt2_synthetic_{args.synthetic}"] = sdir
+        dirs["llama_synthetic" if args.synthetic == "llama" else f"gpt2_synthetic_{args.synthetic}"] = sdir
     results = []
     arbor, why = None, "no --arbor-cmd given"
     try:
@@ -238,7 +250,7 @@ def main():
             print(f"Arbor cases with no transformers counterpart: {', '.join(extra)}")
     if args.json_out:
         for r in results:
-            r["directory"] = "<temporary>" if tmp and r["name"].startswith("gpt2_synthetic") else str(dirs[r["name"]])
+            r["directory"] = "<temporary>" if tmp and "synthetic" in r["name"] else str(dirs[r["name"]])
         Path(args.json_out).write_text(json.dumps({"versions": versions(PACKAGES), "runs": args.runs, "cpus": os.cpu_count(),
                                                    "loadavg_before": load_before, "loadavg_after": load_after,
                                                    "transformers": results, "arbor": arbor, "arbor_note": why}, indent=1) + "\n")

@@ -4,12 +4,12 @@ import ArborTensor
 import ArgumentParser
 import Foundation
 
-/// `arbor-bench load`: loading a Hugging Face GPT-2 directory into Arbor's
-/// `GPT2`, the Arbor side of `Benchmarks/transformers_load_bench.py` (which
+/// `arbor-bench load`: loading a Hugging Face GPT-2 or Llama-family
+/// directory into Arbor's `GPT2` or `Llama` (by `config.json`'s `model_type`), the Arbor side of `Benchmarks/transformers_load_bench.py` (which
 /// passes the directories in `ARBOR_BENCH_CASES` and reads `--json`).
 /// Directories may also be given as arguments.
 ///
-/// `load` is `loadGPT2()` (config + weights into a usable model); `load+touch`
+/// `load` is `loadGPT2()` / `loadLlama()` (config + weights into a usable model); `load+touch`
 /// then reads one byte per 4 KiB of every parameter, as the Python side does,
 /// because mapped weights cost nothing until read. Each timed load runs in a
 /// fresh process (after one untimed warm-up process), like the Python side:
@@ -19,9 +19,9 @@ import Foundation
 struct LoadBenchmark: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "load",
-        abstract: "Time HuggingFaceModelDirectory.loadGPT2() and its peak memory on GPT-2 directories.")
+        abstract: "Time HuggingFaceModelDirectory.loadGPT2() / loadLlama() and its peak memory on model directories.")
 
-    @Argument(help: "GPT-2 directories (config.json + safetensors); ARBOR_BENCH_CASES is used when none are given.")
+    @Argument(help: "GPT-2 or Llama-family directories (config.json + safetensors); ARBOR_BENCH_CASES is used when none are given.")
     var directories: [String] = []
 
     @Option(help: "Timed loads per case, each in a fresh process, after one untimed warm-up (medians); ARBOR_BENCH_RUNS overrides.")
@@ -72,7 +72,7 @@ struct LoadBenchmark: ParsableCommand {
         // Load every directory once first, so a bad one fails before anything is timed.
         var parameters: [Int] = []
         for (_, url) in cases {
-            parameters.append(try Graph.state(HuggingFaceModelDirectory(opening: url).loadGPT2().model).elementCount)
+            parameters.append(try Graph.state(Self.load(url)).elementCount)
         }
 
         var results: [Result] = []
@@ -81,11 +81,15 @@ struct LoadBenchmark: ParsableCommand {
             let samples = try (0..<runs).map { _ in try Self.runSingle(url) }
             /// The median of one field over the fresh processes.
             func median<T: Comparable>(_ value: (Single) -> T) -> T { samples.map(value).sorted()[samples.count / 2] }
-            let inProcess = try Stopwatch.median(runs: runs) { _ = try HuggingFaceModelDirectory(opening: url).loadGPT2() }
+            let inProcess = try Stopwatch.median(runs: runs) { _ = try Self.load(url) }
             results.append(Result(name: name, load_s: median(\.load), load_touch_s: median(\.loadTouch),
                                   peak_rss_bytes: median(\.peak), baseline_rss_bytes: median(\.baseline),
                                   load_in_process_s: inProcess, weights_bytes: Self.weightsBytes(url), parameters: parameters))
-            if phases && !json { try Self.printPhases(name: name, url: url, runs: runs) }
+            // The phase breakdown is GPT-2's (its rules and model, done by hand).
+            let modelType = try HuggingFaceModelDirectory(opening: url).modelType ?? "gpt2"
+            if phases && !json && modelType == "gpt2" {
+                try Self.printPhases(name: name, url: url, runs: runs)
+            }
         }
         if json {
             let encoder = JSONEncoder()
@@ -128,9 +132,19 @@ struct LoadBenchmark: ParsableCommand {
         }
     }
 
+    /// Loads `url` strictly into the Arbor model its `config.json`'s
+    /// `model_type` names: `GPT2` (gpt2 or none) or `Llama` (llama, qwen2, mistral).
+    static func load(_ url: URL) throws -> any Module {
+        let directory = try HuggingFaceModelDirectory(opening: url)
+        if let type = directory.modelType, LlamaConfig.huggingFaceModelTypes.contains(type) {
+            return try directory.loadLlama().model
+        }
+        return try directory.loadGPT2().model
+    }
+
     /// Reads one byte per 4 KiB of every parameter (and the last byte), so mapped
     /// weights are faulted in the way a first forward pass would.
-    static func touch(_ model: GPT2) throws -> UInt64 {
+    static func touch(_ model: any Module) throws -> UInt64 {
         var sum: UInt64 = 0
         for leaf in try Graph.state(model).leaves where leaf.value.byteCount > 0 {
             leaf.value.withUnsafeBytes { bytes in
@@ -148,7 +162,7 @@ struct LoadBenchmark: ParsableCommand {
         let url = URL(fileURLWithPath: path)
         let baseline = CheckpointBenchmark.peakRSS()
         let start = DispatchTime.now().uptimeNanoseconds
-        let (model, _) = try HuggingFaceModelDirectory(opening: url).loadGPT2()
+        let model = try Self.load(url)
         let loaded = DispatchTime.now().uptimeNanoseconds
         let sum = try Self.touch(model)
         let touched = DispatchTime.now().uptimeNanoseconds

@@ -14,6 +14,7 @@ struct ArborCommand: AsyncParsableCommand {
             ConvertCommand.self,
             DiffCommand.self,
             GenerateCommand.self,
+            EmbedCommand.self,
             CheckpointsCommand.self,
             VerifyCommand.self,
         ]

@@ -21,10 +21,12 @@ struct ConvertCommand: AsyncParsableCommand {
         means its latest complete step, or --step N). DST has SRC's kind of layout unless --to says \
         otherwise.
 
-        --model gpt2: the tensors (after --rules, with Hugging Face GPT-2 names) are loaded \
-        strictly into Arbor's GPT2, sized by SRC's config.json, and DST is written from that \
-        model: a directory GPT2LMHeadModel.from_pretrained loads (--to hf; the dtype of SRC \
-        unless --dtype), or a checkpoint whose "model" item restores into GPT2 (--to arbor).
+        --model gpt2|llama|qwen2|bert: the tensors (after --rules, with that model's Hugging Face \
+        names) are loaded strictly into Arbor's GPT2, Llama (llama and mistral configs; qwen2) \
+        or BERT (a task model's bert. encoder; its heads are left out), sized by SRC's \
+        config.json, and DST is written from that model: a directory from_pretrained loads \
+        (--to hf; the dtype of SRC unless --dtype), or a checkpoint whose "model" item restores \
+        into that model (--to arbor).
 
         --to hf: a directory DST gets SRC's other files (config.json with its dtype updated when \
         casting), shards with {"format":"pt"} and an index when there is more than one shard; a \
@@ -71,8 +73,8 @@ struct ConvertCommand: AsyncParsableCommand {
     var step: Int?
 
     @Option(help: ArgumentHelp(
-        "Route the weights through an Arbor model: gpt2 loads them strictly into Arbor's GPT2 and writes what its exporter writes.",
-        discussion: "The tensors (after --rules) must carry Hugging Face GPT-2 names; SRC's config.json sizes the model."))
+        "Route the weights through an Arbor model (gpt2, llama, qwen2, bert): load them strictly and write what its exporter writes.",
+        discussion: "The tensors (after --rules) must carry that model's Hugging Face names; SRC's config.json sizes the model."))
     var model: ModelConverter.Model?
 
     @Flag(help: "Replace DST if it exists.")
@@ -157,11 +159,14 @@ struct ConvertCommand: AsyncParsableCommand {
         }
         let path = result.destination.path
         let items = result.items.joined(separator: ", ")
-        switch (result.gpt2Config, result.layout) {
-        case (_?, .checkpoint):
-            Terminal.error("wrote Arbor's GPT2 as a checkpoint (items: \(items)) to \(path)")
-        case let (config?, _):
-            Terminal.error("wrote Arbor's GPT2 (\(config.layers) layers, width \(config.width)) as \(result.weightFiles.count) "
+        if !result.ignoredTensors.isEmpty {
+            Terminal.error("note: not converting \(result.ignoredTensors.joined(separator: ", ")) (not part of the model)")
+        }
+        switch (result.routedModel, result.layout) {
+        case let (model?, .checkpoint):
+            Terminal.error("wrote Arbor's \(model.prefix { $0 != " " }) as a checkpoint (items: \(items)) to \(path)")
+        case let (model?, _):
+            Terminal.error("wrote Arbor's \(model) as \(result.weightFiles.count) "
                            + "file\(result.weightFiles.count == 1 ? "" : "s") (\(ByteCount.text(result.byteCount))) to \(path)")
         case (nil, .checkpoint):
             Terminal.error("wrote a checkpoint of \(result.tensorCount) tensors (\(ByteCount.text(result.byteCount))) "

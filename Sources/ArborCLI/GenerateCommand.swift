@@ -3,15 +3,16 @@ import ArborInterop
 import ArgumentParser
 import Foundation
 
-/// `arbor generate MODEL_DIR --tokens 5,17,42`: loads a Hugging Face GPT-2
-/// directory into Arbor's `GPT2` and prints the greedy continuation — the
+/// `arbor generate MODEL_DIR --tokens 5,17,42`: loads a Hugging Face GPT-2 or
+/// Llama-family directory into Arbor's `GPT2` or `Llama` and prints the greedy continuation — the
 /// quickest check that a converted model computes what PyTorch computes.
 struct GenerateCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "generate",
-        abstract: "Greedy GPT-2 continuation of token ids, from a Hugging Face model directory.",
+        abstract: "Greedy continuation of token ids (GPT-2, Llama, Qwen2, Mistral), from a Hugging Face model directory.",
         discussion: """
-        MODEL_DIR holds config.json and model.safetensors, or shards with \
+        config.json's model_type picks the model: gpt2, llama, qwen2 or mistral (no sliding \
+        window). MODEL_DIR holds config.json and model.safetensors, or shards with \
         model.safetensors.index.json; f32, f16 and bf16 weights are computed in f32. \
         With --json the output is {"tokens": [new token ids], "last_logits": [logits at \
         the last prompt position]}, to compare with transformers' \
@@ -19,7 +20,7 @@ struct GenerateCommand: AsyncParsableCommand {
         """
     )
 
-    @Argument(help: "A Hugging Face GPT-2 model directory.")
+    @Argument(help: "A Hugging Face GPT-2, Llama, Qwen2 or Mistral model directory.")
     var modelDirectory: String
 
     @Option(help: "Prompt token ids, comma-separated (e.g. 5,17,42).")
@@ -35,16 +36,14 @@ struct GenerateCommand: AsyncParsableCommand {
             let prompt = try Self.parseTokens(tokens)
             guard maxNewTokens >= 0 else { throw GenerateError.negativeCount(maxNewTokens) }
             let directory = try HuggingFaceModelDirectory(opening: URL(fileURLWithPath: modelDirectory))
-            let (model, _) = try directory.loadGPT2()
+            let model = try GenerativeModel(loading: directory)
             let (generated, lastLogits) = try model.greedy(prompt: prompt, maxNewTokens: maxNewTokens)
             if output.json {
                 let logits = lastLogits.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",")
                 print("{\"tokens\":[\(generated.map(String.init).joined(separator: ","))],\"last_logits\":[\(logits)]}")
             } else {
-                let config = model.config
                 let dtypes = Set(directory.weights.names.compactMap { try? directory.weights.info(named: $0).dtype.safetensorsName })
-                print("model: \(directory.url.path) (GPT-2, \(config.layers) layers, width \(config.width), "
-                      + "vocab \(config.vocabularySize); \(dtypes.sorted().joined(separator: ", ")) weights "
+                print("model: \(directory.url.path) (\(model.summary); \(dtypes.sorted().joined(separator: ", ")) weights "
                       + "in \(directory.weights.shardURLs.count) file\(directory.weights.shardURLs.count == 1 ? "" : "s"))")
                 print("prompt:    \(prompt.map(String.init).joined(separator: " "))")
                 print("generated: \(generated.map(String.init).joined(separator: " "))")

@@ -13,6 +13,8 @@ public enum HuggingFaceError: Error, Sendable, CustomStringConvertible {
     case io(path: String, reason: String)
     /// `config.json` describes a model Arbor's layer cannot compute.
     case config(GPT2ConfigError)
+    /// `config.json` describes a Llama-family or BERT model Arbor's layer cannot compute.
+    case architectureConfig(ArchitectureConfigError)
     /// The safetensors weights are invalid.
     case weights(SafeTensorsError)
     /// The name mapping failed.
@@ -33,6 +35,7 @@ public enum HuggingFaceError: Error, Sendable, CustomStringConvertible {
         case let .missingConfig(directory): return "\(directory): no config.json (a Hugging Face model directory needs one)"
         case let .io(path, reason): return "\(path): \(reason)"
         case let .config(error): return error.description
+        case let .architectureConfig(error): return error.description
         case let .weights(error): return error.description
         case let .rules(error): return error.description
         case let .load(error): return error.description

@@ -71,26 +71,8 @@ public struct HuggingFaceModelDirectory: Sendable {
                                 strict: Bool = true) throws(HuggingFaceError) -> (model: GPT2, report: StateDictLoadReport) {
         // Before any allocation: a config.json with absurd sizes is an error, not an abort.
         do { try config.checkFitsInMemory(source: source) } catch { throw .config(error) }
-        let mapped: StateDict
-        do { mapped = try StateDictRules.gpt2.apply(tensors) } catch { throw .rules(error) }
-        let loader = StateDictLoader(strict: strict, castFloats: true)
-        do {
-            if strict {
-                let (graphDef, shapes) = try Graph.split(Graph.evalShape { GPT2(config, key: RandomKey(seed: 0)) })
-                let (state, report) = try loader.load(mapped, into: shapes, source: source)
-                return (try Graph.merge(graphDef, state), report)
-            }
-            let model = GPT2(config, key: RandomKey(seed: 0))
-            let (state, report) = try loader.load(mapped, into: try Graph.state(model), source: source)
-            try Graph.update(model, state)
-            return (model, report)
-        } catch let error as StateDictLoadError {
-            throw .load(error)
-        } catch let error as GraphError {
-            throw .graph(error)
-        } catch {
-            throw .io(path: source, reason: "\(error)")
-        }
+        return try load({ GPT2(config, key: RandomKey(seed: 0)) }, rules: .gpt2, tensors: tensors, source: source,
+                 strict: strict)
     }
 
     /// How `save` writes a directory.
@@ -132,41 +114,9 @@ public struct HuggingFaceModelDirectory: Sendable {
     public static func save(_ model: GPT2, to url: URL, options: SaveOptions = SaveOptions())
         throws(HuggingFaceError) -> ShardedWriteResult {
         if FileManager.default.fileExists(atPath: url.path), !options.force { throw .destinationExists(path: url.path) }
-        let configName = try torchName(options.dtype)
-        var tensors: StateDict
-        do {
-            tensors = try StateDictRules.gpt2.apply(try StateDict.export(model), direction: .inverse)
-                .castingFloatingPoint(to: options.dtype)
-        } catch let error as StateDictRuleError { throw .rules(error) } catch let error as GraphError {
-            throw .graph(error)
-        } catch { throw .io(path: url.path, reason: "cannot export as \(options.dtype): \(error)") }
-        let keys = Dictionary(tensors.names.map { ($0, huggingFaceOrder($0)) }, uniquingKeysWith: { first, _ in first })
-        tensors = tensors.sorted { a, b in
-            let (ka, kb) = (keys[a.name] ?? [], keys[b.name] ?? [])
-            return ka == kb ? a.name < b.name : ka.lexicographicallyPrecedes(kb)
-        }
-
-        let result: ShardedWriteResult
-        do {
-            result = try AtomicDirectory.write(to: url, replacing: options.force) { staging in
-                let config = model.config.huggingFaceConfig(dtype: configName, base: options.baseConfig)
-                try AtomicFile.write([UInt8](config), to: staging.appendingPathComponent("config.json"))
-                for file in options.extraFiles where file.name != "config.json" {
-                    guard StoredModelFiles.isPlainFileName(file.name) else {
-                        throw HuggingFaceError.io(path: file.name, reason: "not a plain non-weight file name")
-                    }
-                    try AtomicFile.write([UInt8](file.data), to: staging.appendingPathComponent(file.name))
-                }
-                return try SafeTensorsWriter.writeSharded(tensors, to: staging, maxShardSize: options.maxShardSize)
-            }
-        } catch let error as SafeTensorsError { throw .weights(error) } catch let error as HuggingFaceError {
-            throw error
-        } catch {
-            throw .io(path: url.path, reason: "\(error)")
-        }
-        let files = result.files.map { url.appendingPathComponent($0.lastPathComponent) }
-        return ShardedWriteResult(files: files, indexURL: result.indexURL.map { url.appendingPathComponent($0.lastPathComponent) },
-                                  totalSize: result.totalSize)
+        let config = model.config.huggingFaceConfig(dtype: try torchName(options.dtype), base: options.baseConfig)
+        let tensors = try exported(model, rules: .gpt2, dtype: options.dtype, path: url.path, order: huggingFaceOrder)
+        return try write(tensors, config: config, to: url, options: options)
     }
 
     /// `GPT2LMHeadModel`'s declaration order (`wte`, `wpe`, then per block

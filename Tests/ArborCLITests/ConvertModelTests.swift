@@ -62,13 +62,17 @@ import Testing
     @Test func refusals() throws {
         let temp = try TemporaryDirectory()
         // The parser lists the models and refuses others before anything runs.
-        var run = try Self.convert([Fixtures.url("gpt2/single").path, temp.file("a").path, "--model", "llama"])
+        var run = try Self.convert([Fixtures.url("gpt2/single").path, temp.file("a").path, "--model", "t5"])
         #expect(run.status == 64)
-        #expect(run.stderr.contains("The value 'llama' is invalid for '--model <model>'. Please provide one of 'gpt2'."),
+        #expect(run.stderr.contains("The value 't5' is invalid for '--model <model>'. Please provide one of 'gpt2', 'llama', 'qwen2' or 'bert'."),
                 "\(run.stderr)")
+        // Another architecture's config is refused by name.
+        run = try Self.convert([Fixtures.url("gpt2/single").path, temp.file("a").path, "--model", "llama"])
+        #expect(run.status == 1)
+        #expect(run.stderr.contains("\"model_type\": \"gpt2\" is not supported by Arbor's Llama (supported: llama, qwen2, mistral)"))
         run = try Self.convert([Fixtures.url("gpt2/single/model.safetensors").path, temp.file("b").path, "--model", "gpt2"])
         #expect(run.status == 1)
-        #expect(run.stderr.contains("--model gpt2 needs the model's config.json"))
+        #expect(run.stderr.contains("--model needs the model's config.json"))
         run = try Self.convert([Fixtures.url("gpt2/single").path, temp.file("c").path, "--model", "gpt2", "--rules", "gpt2"])
         #expect(run.status == 1)
         #expect(run.stderr.contains("MISMATCH"))

@@ -1,6 +1,7 @@
 import Arbor
 import ArborCheckpoint
 import ArborDistributed
+import ArborInterop
 import ArborTensor
 import ArborTestSupport
 import Foundation
@@ -21,6 +22,20 @@ import Testing
         let layers: [Dense]
         var dropout = 0.1
         init(_ sizes: [Int]) { layers = zip(sizes, sizes.dropFirst()).map { Dense($0, $1) } }
+    }
+
+    @Test func llamaExample() throws {
+        let directory = try TemporaryDirectory()
+        let llamaURL = Fixtures.url("llama/single"), exportURL = directory.file("llama-arbor")
+
+        let llamaDirectory = try HuggingFaceModelDirectory(opening: llamaURL)
+        let (llama, _) = try llamaDirectory.loadLlama()  // refuses rope scaling, sliding windows… by name
+        let (next, _) = try llama.greedy(prompt: [5, 17, 42], maxNewTokens: 8)
+        try HuggingFaceModelDirectory.save(llama, to: exportURL,
+                                           options: .init(baseConfig: llamaDirectory.config))
+
+        #expect(next == [182, 196, 145, 149, 47, 11, 108, 156])   // transformers' greedy tokens
+        #expect(try HuggingFaceModelDirectory(opening: exportURL).tensors() == llamaDirectory.tensors())
     }
 
     @Test func safetensorsExample() throws {

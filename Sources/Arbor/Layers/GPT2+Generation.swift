@@ -10,27 +10,8 @@ extension GPT2 {
     /// Ties go to the lowest token id, as `torch.argmax` does.
     public func greedy(prompt: [Int], maxNewTokens: Int) throws(GPT2GenerationError)
         -> (tokens: [Int], lastLogits: [Float]) {
-        guard !prompt.isEmpty else { throw .emptyPrompt }
-        for (position, token) in prompt.enumerated() where !(0..<config.vocabularySize).contains(token) {
-            throw .tokenOutOfRange(position: position, token: token, vocabularySize: config.vocabularySize)
-        }
-        let steps = max(0, maxNewTokens)
-        // Checked: `maxNewTokens` comes from the command line and may be Int.max.
-        // The last new token is predicted, never fed back, so it needs no position.
-        let (needed, overflow) = prompt.count.addingReportingOverflow(max(steps, 1) - 1)
-        guard !overflow, needed <= config.positions else {
-            throw .tooLong(promptTokens: prompt.count, newTokens: steps, positions: config.positions)
-        }
-        let promptLogits = nextTokenLogits(prompt)
-        var sequence = prompt
-        var logits = promptLogits
-        for step in 0..<steps {
-            if step > 0 { logits = nextTokenLogits(sequence) }
-            var best = 0
-            for token in logits.indices where logits[token] > logits[best] { best = token }
-            sequence.append(best)
-        }
-        return (Array(sequence[prompt.count...]), promptLogits)
+        try GreedyDecoding.run(prompt: prompt, maxNewTokens: maxNewTokens, vocabularySize: config.vocabularySize,
+                               positions: config.positions, nextLogits: nextTokenLogits)
     }
 
     /// Logits `[vocab]` at the last position of `tokens` (batch of one).

@@ -16,26 +16,12 @@ extension ModelConverter {
         try config.checkFitsInMemory(source: src.location(ofFile: "config.json"))
         let (model, _) = try HuggingFaceModelDirectory.loadGPT2(config: config, tensors: tensors,
                                                                  source: src.url.lastPathComponent)
-        let sourceDType = tensors.lazy.map(\.tensor.dtype).first(where: \.isFloatingPoint) ?? .float32
-        let outputDType = options.dtype ?? sourceDType
-        let others = src.files.filter { $0.name != "config.json" }
-        var written: Result
-        switch layout {
-        case .huggingFace, .singleFile:
-            let limit = options.maxShardSize ?? src.model.map { Self.sourceShardLimit($0, tensors) } ?? 5_000_000_000
-            let saved = try HuggingFaceModelDirectory.save(model, to: destination, options: .init(
-                dtype: outputDType, maxShardSize: limit, baseConfig: configFile.data, extraFiles: others,
-                force: options.force))
-            written = result(.huggingFace, from: src, tensors: tensors)
-            written.weightFiles = saved.files
-            written.byteCount = saved.totalSize
-        case .checkpoint:
-            let exported = try StateDict.export(model).castingFloatingPoint(to: outputDType)
-            let files = [(name: "config.json",
-                          data: config.huggingFaceConfig(dtype: try HuggingFaceModelDirectory.torchName(outputDType),
-                                                         base: configFile.data))] + others
-            written = try writeCheckpoint(exported, files: files, from: src, mapped: true)
-        }
+        let routed = RoutedModel(
+            summary: "GPT2 (\(config.layers) layers, width \(config.width))",
+            config: { config.huggingFaceConfig(dtype: $0, base: configFile.data) },
+            save: { try HuggingFaceModelDirectory.save(model, to: $0, options: $1) },
+            export: { try StateDict.export(model) })
+        var written = try write(routed, configFile: configFile, tensors: tensors, from: src, layout: layout)
         written.gpt2Config = config
         return written
     }

@@ -46,6 +46,14 @@ public struct ModelConverter: Sendable {
         /// Arbor's `GPT2`, sized by the source's `config.json`; the tensors
         /// (after the rules) carry Hugging Face GPT-2 names.
         case gpt2
+        /// Arbor's `Llama` from a Llama or Mistral `config.json`
+        /// (`LlamaForCausalLM` names).
+        case llama
+        /// Arbor's `Llama` from a Qwen2 `config.json` (q/k/v biases).
+        case qwen2
+        /// Arbor's `BERT` (`BertModel` names; a task model's `bert.` encoder,
+        /// its heads left out).
+        case bert
     }
 
     /// How a conversion maps, casts and writes.
@@ -110,6 +118,11 @@ public struct ModelConverter: Sendable {
         public var sourceURL: URL
         /// The configuration of the model the weights were routed through.
         public var gpt2Config: GPT2Config?
+        /// The model the weights were routed through, for a report
+        /// (`Llama (2 layers, width 32)`); `nil` when not routed.
+        public var routedModel: String?
+        /// Source tensors a routed conversion left out (a task model's heads).
+        public var ignoredTensors: [String] = []
     }
 
     /// What to read.
@@ -146,8 +159,8 @@ public struct ModelConverter: Sendable {
         let layout = options.layout ?? (src.kind == .checkpoint ? .checkpoint
             : src.kind == .huggingFaceDirectory ? .huggingFace : .singleFile)
         var result: Result
-        if options.model == .gpt2 {
-            result = try convertThroughGPT2(tensors, from: src, layout: layout)
+        if let model = options.model {
+            result = try convert(tensors, through: model, from: src, layout: layout)
         } else {
             if let dtype = options.dtype {
                 // Each source tensor is read with `pread` (`readIntoMemory`), not through
@@ -189,6 +202,6 @@ public struct ModelConverter: Sendable {
     /// An empty result for `layout`, filled in by the writers.
     func result(_ layout: Layout, from src: ConversionInput, tensors: StateDict) -> Result {
         Result(destination: destination, layout: layout, tensorCount: tensors.count, byteCount: tensors.byteCount,
-               items: [], weightFiles: [], skippedItems: [], omittedFiles: [], sourceURL: src.url, gpt2Config: nil)
+               items: [], weightFiles: [], skippedItems: [], omittedFiles: [], sourceURL: src.url, gpt2Config: nil, routedModel: nil)
     }
 }

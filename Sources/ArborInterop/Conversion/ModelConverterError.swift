@@ -65,7 +65,7 @@ public enum ModelConverterError: Error, Equatable, Sendable, CustomStringConvert
         case let .badTree(path, reason): return "\(path): the tensor names do not form a tree: \(reason)"
         case let .badStoredFiles(path, reason): return "\(path): stored model files: \(reason)"
         case let .noModelConfig(path):
-            return "\(path): --model gpt2 needs the model's config.json (in a model directory, or stored with a checkpoint)"
+            return "\(path): --model needs the model's config.json (in a model directory, or stored with a checkpoint)"
         }
     }
 }
