@@ -22,7 +22,13 @@ public struct Checkpoint: Sendable {
             throw .missingFile(path: metadataURL.path)
         }
         self.url = url
-        self.metadata = try CheckpointMetadata.decode(Data(bytes), path: metadataURL.path)
+        let metadata = try CheckpointMetadata.decode(Data(bytes), path: metadataURL.path)
+        for (name, item) in metadata.items {
+            try CheckpointName.check(name, singleComponent: true, file: metadataURL.path)
+            for file in item.files { try CheckpointName.check(file, singleComponent: false, file: metadataURL.path) }
+        }
+        for file in metadata.files.keys { try CheckpointName.check(file, singleComponent: false, file: metadataURL.path) }
+        self.metadata = metadata
     }
 
     /// The step saved.
@@ -76,7 +82,7 @@ public struct Checkpoint: Sendable {
     /// The JSON item `name` decoded as `T`.
     public func json<T: Decodable>(_ name: String, as type: T.Type = T.self) throws(CheckpointError) -> T {
         let directory = try itemDirectory(name, kind: .json)
-        let file = directory.appendingPathComponent(CheckpointItem.jsonFileName)
+        let file = try CheckpointName.resolve(CheckpointItem.jsonFileName, in: directory, file: metadataPath)
         guard let bytes = try fileSystem({ () throws(FileIOError) in try DurableFileSystem.contentsIfPresent(of: file) }) else {
             throw .missingFile(path: file.path)
         }
@@ -92,6 +98,8 @@ public struct Checkpoint: Sendable {
         guard item.kind == kind else {
             throw .wrongItemKind(path: url.path, item: name, expected: kind.rawValue, actual: item.kind.rawValue)
         }
-        return url.appendingPathComponent(name, isDirectory: true)
+        return try CheckpointName.resolve(name, in: url, singleComponent: true, file: metadataPath)
     }
+
+    private var metadataPath: String { url.appendingPathComponent(CheckpointMetadata.fileName).path }
 }

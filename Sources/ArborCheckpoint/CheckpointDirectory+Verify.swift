@@ -15,7 +15,14 @@ extension CheckpointDirectory {
     static func verify(_ metadata: CheckpointMetadata, in directory: URL) -> [CheckpointError] {
         var problems: [CheckpointError] = []
         for (relative, record) in metadata.files.sorted(by: { $0.key < $1.key }) {
-            let file = directory.appendingPathComponent(relative)
+            let file: URL
+            do {
+                file = try CheckpointName.resolve(relative, in: directory,
+                                                  file: directory.appendingPathComponent(CheckpointMetadata.fileName).path)
+            } catch {
+                problems.append(error)
+                continue
+            }
             guard DurableFileSystem.size(of: file) == record.bytes else {
                 problems.append(.missingFile(path: file.path))
                 continue

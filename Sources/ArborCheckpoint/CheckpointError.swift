@@ -62,6 +62,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// A sharded leaf cannot be saved or restored as asked (wrong process
     /// count, missing shards, a mesh the target cannot use).
     case sharding(path: String, reason: String)
+    /// A name read from `file` (an item, a `files` entry, a data file in
+    /// `tree.json`) is not a plain relative name inside the step directory.
+    case unsafeName(file: String, name: String, reason: String)
 
     /// A message naming the file and what to do.
     public var description: String {
@@ -95,6 +98,8 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .closed: "the checkpoint manager is closed"
         case let .processGroup(rank, reason): "process \(rank): checkpoint collective failed: \(reason)"
         case let .sharding(path, reason): "\(path): \(reason)"
+        case let .unsafeName(file, name, reason):
+            "\(file): refusing name \"\(name)\": it \(reason); names in a checkpoint must be plain relative names inside the step directory"
         }
     }
 }

@@ -27,7 +27,8 @@ final class StateItemReader {
     init(directory: URL, copy: Bool) throws(CheckpointError) {
         self.directory = directory
         self.copy = copy
-        let treeURL = directory.appendingPathComponent(TreeFile.fileName)
+        let treeURL = try CheckpointName.resolve(TreeFile.fileName, in: directory,
+                                                 file: directory.appendingPathComponent(TreeFile.fileName).path)
         self.treeURL = treeURL
         guard let bytes = try fileSystem({ () throws(FileIOError) in try DurableFileSystem.contentsIfPresent(of: treeURL) }) else {
             throw .missingFile(path: treeURL.path)
@@ -210,10 +211,7 @@ final class StateItemReader {
 
     private func open(_ fileName: String, path: Path) throws(CheckpointError) -> SafeTensorsFile {
         if let open = files[fileName] { return open }
-        guard !fileName.contains("/"), !fileName.hasPrefix("."), !fileName.isEmpty else {
-            throw .corrupt(path: treeURL.path, reason: "\(path): data file name \"\(fileName)\" is not a plain file name")
-        }
-        let url = directory.appendingPathComponent(fileName)
+        let url = try CheckpointName.resolve(fileName, in: directory, singleComponent: true, file: treeURL.path)
         let file: SafeTensorsFile
         do { file = try SafeTensorsFile(contentsOf: url) } catch {
             throw .corrupt(path: url.path, reason: error.description)
