@@ -65,6 +65,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
     /// A name read from `file` (an item, a `files` entry, a data file in
     /// `tree.json`) is not a plain relative name inside the step directory.
     case unsafeName(file: String, name: String, reason: String)
+    /// Another `CheckpointManager` (process `pid`, when known) is writing the
+    /// run directory at `path`; only one writer per directory is allowed.
+    case locked(path: String, pid: Int?)
 
     /// A message naming the file and what to do.
     public var description: String {
@@ -98,6 +101,9 @@ public enum CheckpointError: Error, Equatable, CustomStringConvertible {
         case .closed: "the checkpoint manager is closed"
         case let .processGroup(rank, reason): "process \(rank): checkpoint collective failed: \(reason)"
         case let .sharding(path, reason): "\(path): \(reason)"
+        case let .locked(path, pid):
+            "\(path): another checkpoint manager (\(pid.map { "pid \($0)" } ?? "unknown pid")) is writing this directory; " +
+                "wait for it to finish or use another directory"
         case let .unsafeName(file, name, reason):
             "\(file): refusing name \"\(name)\": it \(reason); names in a checkpoint must be plain relative names inside the step directory"
         }

@@ -42,6 +42,9 @@ public actor CheckpointManager {
         /// the same calls; each writes its own shards, only the primary commits
         /// and deletes old steps. One process by default.
         public var processGroup: any ProcessGroup
+        /// When another manager holds the run directory's lock: wait for it
+        /// (`true`) or fail at once with `CheckpointError.locked` (`false`).
+        public var waitForLock: Bool = false
 
         /// Options; by default every step is saved, all are kept, one save runs in
         /// the background at a time, by this process alone.
@@ -67,23 +70,32 @@ public actor CheckpointManager {
     private var pending: [Task<Void, Never>] = []
     private var backgroundError: CheckpointError?
     private var isClosed = false
+    /// The run directory's writer lock (primary only), released by `close()`.
+    private var lock: DirectoryLock?
 
-    /// Opens (or creates) the run directory and removes temporary directories
-    /// left by saves that were interrupted (only one manager — one group of
-    /// processes — may write a directory at a time). With a process group the
-    /// primary cleans up and every process waits for it.
+    /// Opens (or creates) the run directory, takes its writer lock and removes
+    /// temporary directories left by saves that were interrupted. Only one
+    /// manager — one group of processes — may write a directory at a time: a
+    /// second one fails with `CheckpointError.locked` naming the holder's pid
+    /// (or waits, with `options.waitForLock`) until the first is closed.
+    /// Readers (`CheckpointDirectory`, `Checkpoint`) take no lock. With a
+    /// process group the primary locks and cleans up and every process waits
+    /// for it.
     public init(directory: URL, options: Options = Options()) throws(CheckpointError) {
         self.directory = directory
         self.options = options
         let run = CheckpointDirectory(url: directory)
         self.run = run
         let group = options.processGroup
+        var lock: DirectoryLock?
         let cleaned = Result { () throws(CheckpointError) in
             guard group.isPrimary else { return }
             try fileSystem { () throws(FileIOError) in try DurableFileSystem.makeDirectory(directory) }
+            lock = try DirectoryLock(directory: directory, wait: options.waitForLock)
             try run.removeLeftovers()
         }
         try CheckpointManager.agree(cleaned, group: group)
+        self.lock = lock
     }
 
     // MARK: - Saving
@@ -141,6 +153,7 @@ public actor CheckpointManager {
         guard !isClosed else { return }
         while !pending.isEmpty { await pending.removeFirst().value }
         isClosed = true
+        lock = nil
         try rethrowBackgroundError()
     }
 

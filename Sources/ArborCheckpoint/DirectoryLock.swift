@@ -1,0 +1,52 @@
+import Foundation
+import SafeTensors
+#if canImport(Glibc)
+import Glibc
+#elseif canImport(Darwin)
+import Darwin
+#endif
+
+/// An advisory exclusive lock (`flock`) on `.arbor-lock` in a run directory,
+/// held by the one `CheckpointManager` that writes it, so two writers never
+/// race on the same steps. The holder's pid is written into the file, so a
+/// second writer can say who holds it. The lock is released when this object
+/// is released (or the process dies: the kernel drops `flock` locks with the
+/// descriptor), so a killed run never leaves a stale lock behind.
+final class DirectoryLock: Sendable {
+    /// The lock file's name in a run directory; neither a step nor a leftover.
+    static let fileName = ".arbor-lock"
+
+    private let descriptor: Int32
+
+    /// Takes the lock on `directory` (which must exist). Fails at once with
+    /// `CheckpointError.locked` when another writer holds it, unless `wait`.
+    init(directory: URL, wait: Bool) throws(CheckpointError) {
+        let url = directory.appendingPathComponent(DirectoryLock.fileName)
+        let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
+        guard fd >= 0 else {
+            throw .io(FileIOError(path: url.path, operation: "open lock file", reason: String(cString: strerror(errno))))
+        }
+        while flock(fd, wait ? LOCK_EX : (LOCK_EX | LOCK_NB)) != 0 {
+            let code = errno
+            if code == EINTR { continue }
+            let holder = DirectoryLock.holder(fd)
+            close(fd)
+            if code == EWOULDBLOCK { throw .locked(path: directory.path, pid: holder) }
+            throw .io(FileIOError(path: url.path, operation: "lock", reason: String(cString: strerror(code))))
+        }
+        descriptor = fd
+        let pid = Array("\(getpid())\n".utf8)
+        _ = ftruncate(fd, 0)
+        _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
+    }
+
+    deinit { close(descriptor) }
+
+    /// The pid recorded in the lock file, if it holds one.
+    private static func holder(_ fd: Int32) -> Int? {
+        var buffer = [UInt8](repeating: 0, count: 32)
+        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        guard count > 0 else { return nil }
+        return Int(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
+    }
+}
