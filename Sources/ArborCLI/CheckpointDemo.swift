@@ -29,6 +29,12 @@ struct CheckpointDemo {
 
         var losses: [Int: Float] = [:]
         var manager = try CheckpointManager(directory: checkpoints, options: options)
+        // A step whose save was cut short is skipped (restore uses the latest complete
+        // step) and replaced when that step is saved again; the user is told.
+        for entry in try CheckpointDirectory(url: checkpoints).entries() where !entry.isComplete {
+            FileHandle.standardError.write(Data(
+                "warning: skipping incomplete step \(entry.step) in \(checkpoints.path): \(entry.problem ?? "incomplete")\n".utf8))
+        }
         var run = TwoSpiralsExample(seed: seed)
         if let latest = try await manager.latestStep() {
             try await restore(run, from: manager, step: latest)

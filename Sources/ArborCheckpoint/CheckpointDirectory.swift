@@ -35,32 +35,33 @@ public struct CheckpointDirectory: Sendable {
         var result: [Entry] = []
         for name in names {
             guard let step = StepDirectoryName.step(fromName: name) else { continue }
-            let directory = url.appendingPathComponent(name, isDirectory: true)
-            let metadataURL = directory.appendingPathComponent(CheckpointMetadata.fileName)
-            let bytes: [UInt8]?
-            do { bytes = try DurableFileSystem.contentsIfPresent(of: metadataURL) } catch {
-                // One unreadable step is reported on that step, not by failing the whole listing.
-                result.append(Entry(step: step, url: directory, metadata: nil, problem: error.description))
-                continue
-            }
-            guard let bytes else {
-                result.append(Entry(step: step, url: directory, metadata: nil,
-                                    problem: "no \(CheckpointMetadata.fileName) (incomplete save)"))
-                continue
-            }
-            do {
-                let metadata = try CheckpointMetadata.decode(Data(bytes), path: metadataURL.path)
-                if metadata.step != step {
-                    result.append(Entry(step: step, url: directory, metadata: nil,
-                                        problem: "\(CheckpointMetadata.fileName) says step \(metadata.step)"))
-                } else {
-                    result.append(Entry(step: step, url: directory, metadata: metadata, problem: nil))
-                }
-            } catch {
-                result.append(Entry(step: step, url: directory, metadata: nil, problem: error.description))
-            }
+            result.append(CheckpointDirectory.entry(step: step, at: url.appendingPathComponent(name, isDirectory: true)))
         }
         return result.sorted { $0.step < $1.step }
+    }
+
+    /// The listing entry of the step directory `directory` for `step`: complete
+    /// when its `checkpoint.json` parses and names that step, otherwise with the
+    /// problem. One unreadable step is reported on that step, never by failing.
+    static func entry(step: Int, at directory: URL) -> Entry {
+        let metadataURL = directory.appendingPathComponent(CheckpointMetadata.fileName)
+        let bytes: [UInt8]?
+        do { bytes = try DurableFileSystem.contentsIfPresent(of: metadataURL) } catch {
+            return Entry(step: step, url: directory, metadata: nil, problem: error.description)
+        }
+        guard let bytes else {
+            return Entry(step: step, url: directory, metadata: nil, problem: "no \(CheckpointMetadata.fileName) (incomplete save)")
+        }
+        do {
+            let metadata = try CheckpointMetadata.decode(Data(bytes), path: metadataURL.path)
+            guard metadata.step == step else {
+                return Entry(step: step, url: directory, metadata: nil,
+                             problem: "\(CheckpointMetadata.fileName) says step \(metadata.step)")
+            }
+            return Entry(step: step, url: directory, metadata: metadata, problem: nil)
+        } catch {
+            return Entry(step: step, url: directory, metadata: nil, problem: error.description)
+        }
     }
 
     /// Complete steps, sorted ascending.

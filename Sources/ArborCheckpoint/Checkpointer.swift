@@ -69,9 +69,7 @@ public struct Checkpointer: Sendable {
         metadata: [String: String], time: Date, force: Bool
     ) throws(CheckpointError) -> CheckpointMetadata {
         for name in items.keys { try CheckpointItem.validate(name: name) }
-        if !force, DurableFileSystem.exists(directory) {
-            throw .alreadyExists(path: directory.path)
-        }
+        try StepStaging.checkReplaceable(directory, step: step, force: force)
         let staging = try StepStaging(finalURL: directory)
         defer { staging.abandon() }
         var records: [String: CheckpointMetadata.Item] = [:]

@@ -22,6 +22,17 @@ final class StepStaging {
     let url: URL
     private var committed = false
 
+    /// Fails with `alreadyExists` when `finalURL` holds a complete checkpoint of
+    /// `step` and `force` is not set. A directory there that is not a complete
+    /// step (no `checkpoint.json`, an empty or unparseable one, another step's)
+    /// is replaced without `force`: nothing in it can be restored (readers skip
+    /// it), so replacing it loses nothing restorable, and a run whose latest
+    /// save was cut short can save that step again.
+    static func checkReplaceable(_ finalURL: URL, step: Int, force: Bool) throws(CheckpointError) {
+        guard !force, DurableFileSystem.exists(finalURL) else { return }
+        if CheckpointDirectory.entry(step: step, at: finalURL).isComplete { throw .alreadyExists(path: finalURL.path) }
+    }
+
     /// Creates the temporary sibling of `finalURL`.
     init(finalURL: URL) throws(CheckpointError) {
         self.finalURL = finalURL.standardizedFileURL
@@ -66,7 +77,7 @@ final class StepStaging {
         do { encoded = try metadata.encoded() } catch {
             throw .json(file: metadataURL.path, reason: "\(error)")
         }
-        if DurableFileSystem.exists(finalURL), !force { throw .alreadyExists(path: finalURL.path) }
+        try StepStaging.checkReplaceable(finalURL, step: metadata.step, force: force)
         try fileSystem { () throws(FileIOError) in
             try AtomicFile.write(encoded, to: metadataURL)
             for directory in directories.reversed() { try DurableFileSystem.syncDirectory(directory) }

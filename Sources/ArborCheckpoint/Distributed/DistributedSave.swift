@@ -47,7 +47,7 @@ enum DistributedSave {
         let prepared = Result { () throws(CheckpointError) in
             for name in items.keys { try CheckpointItem.validate(name: name) }
             guard primary else { return }
-            if !force, DurableFileSystem.exists(finalURL) { throw .alreadyExists(path: finalURL.path) }
+            try StepStaging.checkReplaceable(finalURL, step: step, force: force)
             let created = try StepStaging(finalURL: finalURL)
             staging = created
             for name in items.keys { _ = try created.itemDirectory(name) }
