@@ -53,7 +53,8 @@ let package = Package(
         .executableTarget(name: "ArborMPICheck", dependencies: ["ArborDistributed", "ArborDistributedChecks"]),
         .target(
             name: "ArborCheckpoint",
-            dependencies: ["Arbor", "ArborDistributed", "SafeTensors", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Arbor", "ArborDistributed", "SafeTensors", .product(name: "Crypto", package: "swift-crypto"),
+                           .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors", "ArborCheckpoint"]),
         // The CLI's folder and module are `ArborCLI`, not `arbor`: `Arbor` and `arbor`

@@ -77,7 +77,7 @@ struct CheckpointsCommand: AsyncParsableCommand {
 
     /// The step's file sizes added with checked arithmetic: `checkpoint.json` is
     /// input, and sizes that are negative or sum past `Int.max` are a corrupt
-    /// file named as such, not a crash (`CheckpointMetadata.totalBytes` traps).
+    /// file named as such, not a crash (`CheckpointMetadata.totalBytes` only says `nil`).
     static func totalBytes(_ metadata: CheckpointMetadata, of entry: CheckpointDirectory.Entry) throws(CheckpointError) -> Int {
         var total = 0
         for (name, record) in metadata.files.sorted(by: { $0.key < $1.key }) {

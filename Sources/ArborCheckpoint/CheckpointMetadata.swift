@@ -83,8 +83,18 @@ public struct CheckpointMetadata: Codable, Sendable, Equatable {
         case format, formatVersion = "format_version", step, time, metrics, items, metadata, files
     }
 
-    /// Total bytes of the step's files (excluding `checkpoint.json`).
-    public var totalBytes: Int { files.values.reduce(0) { $0 + $1.bytes } }
+    /// Total bytes of the step's files (excluding `checkpoint.json`), or `nil`
+    /// when a listed size is negative or the sizes add up past `Int.max`: the
+    /// file is input, and a hostile one must not trap.
+    public var totalBytes: Int? {
+        var total = 0
+        for record in files.values {
+            let (sum, overflow) = total.addingReportingOverflow(record.bytes)
+            guard record.bytes >= 0, !overflow else { return nil }
+            total = sum
+        }
+        return total
+    }
 
     /// Stable, human-readable JSON (sorted keys; NaN and infinities as strings).
     public func encoded() throws -> Data {
