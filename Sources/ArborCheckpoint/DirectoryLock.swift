@@ -40,7 +40,12 @@ final class DirectoryLock: Sendable {
         _ = pid.withUnsafeBytes { pwrite(fd, $0.baseAddress, $0.count, 0) }
     }
 
-    deinit { close(descriptor) }
+    deinit {
+        // Unlock explicitly before closing: a child process forked meanwhile (and not
+        // yet exec'ed) shares the open file description, and would keep the lock alive.
+        _ = flock(descriptor, LOCK_UN)
+        close(descriptor)
+    }
 
     /// The pid recorded in the lock file, if it holds one.
     private static func holder(_ fd: Int32) -> Int? {

@@ -1,5 +1,6 @@
 import Arbor
 import Foundation
+@testable import ArborCheckpoint
 
 /// A layer with a weight and a bias, values derived from `seed` so tests can
 /// tell layers apart after a restore.
@@ -22,4 +23,9 @@ final class TestStack: Module {
         layers = (0..<depth).map { TestLayer(inputs: width, outputs: width, seed: Float($0) * 100) }
         runningMean = BatchStat(Tensor([Float](repeating: 0.5, count: width), shape: [width]))
     }
+}
+
+/// A one-leaf State item (`w` = [value, value + 1]) for manager tests.
+func testParams(_ value: Float) throws -> CheckpointItem {
+    .state(try State(flat: [(Path(["w"]), VariableState(kind: .param, value: Tensor([value, value + 1])))]))
 }

@@ -6,10 +6,6 @@ import Testing
 
 /// One writer per run directory: the manager's lock, as a library user meets it.
 @Suite struct DirectoryLockTests {
-    private func params(_ value: Float) throws -> CheckpointItem {
-        .state(try State(flat: [(Path(["w"]), VariableState(kind: .param, value: Tensor([value, value + 1])))]))
-    }
-
     @Test func aSecondManagerFailsNamingTheHolderUntilTheFirstCloses() async throws {
         let directory = try TemporaryDirectory()
         let first = try CheckpointManager(directory: directory.url, options: .init(asynchronous: false))
@@ -19,11 +15,11 @@ import Testing
         do { _ = try CheckpointManager(directory: directory.url) } catch {
             #expect(error.description.contains("pid \(ProcessInfo.processInfo.processIdentifier)"), "\(error)")
         }
-        try await first.save(step: 1, items: ["params": try params(1)])
+        try await first.save(step: 1, items: ["params": try testParams(1)])
         try await first.close()
 
         let second = try CheckpointManager(directory: directory.url, options: .init(asynchronous: false))
-        try await second.save(step: 2, items: ["params": try params(2)])
+        try await second.save(step: 2, items: ["params": try testParams(2)])
         #expect(try await second.allSteps() == [1, 2])
         try await second.close()
     }
@@ -31,7 +27,7 @@ import Testing
     @Test func theLockFileIsNeitherAStepNorALeftover() async throws {
         let directory = try TemporaryDirectory()
         let manager = try CheckpointManager(directory: directory.url, options: .init(asynchronous: false))
-        try await manager.save(step: 3, items: ["params": try params(3)])
+        try await manager.save(step: 3, items: ["params": try testParams(3)])
         let run = CheckpointDirectory(url: directory.url)
         #expect(FileManager.default.fileExists(atPath: directory.url.appendingPathComponent(DirectoryLock.fileName).path))
         #expect(try run.entries().map(\.step) == [3])
@@ -45,18 +41,18 @@ import Testing
     @Test func anIncompleteLatestStepIsSkippedAndReplacedBySavingItAgain() async throws {
         let directory = try TemporaryDirectory()
         let manager = try CheckpointManager(directory: directory.url, options: .init(asynchronous: false))
-        try await manager.save(step: 1, items: ["params": try params(1)])
-        try await manager.save(step: 2, items: ["params": try params(2)])
+        try await manager.save(step: 1, items: ["params": try testParams(1)])
+        try await manager.save(step: 2, items: ["params": try testParams(2)])
         let metadata = directory.url.appendingPathComponent("step_00000002/checkpoint.json")
         try Data().write(to: metadata)
         #expect(try await manager.latestStep() == 1)
-        try await manager.save(step: 2, items: ["params": try params(5)])
+        try await manager.save(step: 2, items: ["params": try testParams(5)])
         #expect(try await manager.latestStep() == 2)
         let restored = try Checkpointer().open(directory.url.appendingPathComponent("step_00000002")).state("params")
         #expect(restored == (try State(flat: [(Path(["w"]), VariableState(kind: .param, value: Tensor([Float(5), 6])))])))
         // A complete step is still never replaced without force.
         await #expect(throws: CheckpointError.self) {
-            try await manager.save(step: 2, items: ["params": try params(7)])
+            try await manager.save(step: 2, items: ["params": try testParams(7)])
         }
         try? await manager.close()
     }
