@@ -43,7 +43,8 @@ public actor CheckpointManager {
         /// and deletes old steps. One process by default.
         public var processGroup: any ProcessGroup
         /// When another manager holds the run directory's lock: wait for it
-        /// (`true`) or fail at once with `CheckpointError.locked` (`false`).
+        /// (`true`; `init` then blocks its thread until the lock is free) or fail
+        /// at once with `CheckpointError.locked` (`false`).
         public var waitForLock: Bool = false
 
         /// Options; by default every step is saved, all are kept, one save runs in

@@ -24,6 +24,24 @@ import Testing
         try await second.close()
     }
 
+    @Test func aSecondManagerAskedToWaitGetsTheLockWhenTheFirstCloses() async throws {
+        let directory = try TemporaryDirectory()
+        let first = try CheckpointManager(directory: directory.url, options: .init(asynchronous: false))
+        try await first.save(step: 1, items: ["params": try testParams(1)])
+        let url = directory.url
+        let waiting = Task.detached { () throws -> [Int] in
+            var options = CheckpointManager.Options(asynchronous: false)
+            options.waitForLock = true
+            let second = try CheckpointManager(directory: url, options: options)
+            try await second.save(step: 2, items: ["params": try testParams(2)])
+            let steps = try await second.allSteps()
+            try await second.close()
+            return steps
+        }
+        try await first.close()
+        #expect(try await waiting.value == [1, 2])
+    }
+
     @Test func theLockFileIsNeitherAStepNorALeftover() async throws {
         let directory = try TemporaryDirectory()
         let manager = try CheckpointManager(directory: directory.url, options: .init(asynchronous: false))
