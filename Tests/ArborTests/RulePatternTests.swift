@@ -28,6 +28,21 @@ import Testing
         try StateDictRules(name: "ok", rules: [.drop(pattern)]).validate()
     }
 
+    /// Found by the `rules` fuzz target: Foundation leaks every compiled pattern
+    /// over 256 UTF-16 units, so longer ones are refused before compiling.
+    @Test func overlongPatternsAreRefusedBeforeCompiling() throws {
+        let long = String(repeating: "a", count: 300) + "+"
+        let error = #expect(throws: StateDictRuleError.self) {
+            try StateDictRules(name: "long.json", rules: [.drop(long)]).validate()
+        }
+        guard case let .slowPattern(_, _, _, reason)? = error else {
+            Issue.record("expected slowPattern, got \(String(describing: error))")
+            return
+        }
+        #expect(reason.contains("limited to 256"))
+        try StateDictRules(name: "ok", rules: [.drop(String(repeating: "a", count: 256))]).validate()
+    }
+
     @Test func flaxRulesAreAccepted() throws {
         try StateDictRules.flax.validate()
     }

@@ -15,8 +15,17 @@ enum RulePattern {
     /// The largest `{n}` / `{n,m}` count a rule pattern may use.
     static let maximumRepeat = 1000
 
-    /// Why `pattern` could backtrack exponentially, or `nil` when it cannot.
+    /// The longest pattern accepted, in UTF-16 units. Foundation on Linux leaks
+    /// the buffer of every compiled pattern longer than 256 units (found by the
+    /// `rules` fuzz target), and no tensor-name pattern needs more.
+    static let maximumLength = 256
+
+    /// Why `pattern` could backtrack exponentially (or is too long to compile
+    /// safely), or `nil` when it cannot.
     static func backtrackingRisk(in pattern: String) -> String? {
+        if pattern.utf16.count > maximumLength {
+            return "it is \(pattern.utf16.count) characters long; rule patterns are limited to \(maximumLength)"
+        }
         let characters = Array(pattern)
         // Per open group: does it (at any depth) hold a quantifier or an alternation?
         var groups: [(quantified: Bool, alternation: Bool)] = []

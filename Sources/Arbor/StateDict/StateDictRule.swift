@@ -111,13 +111,15 @@ public struct StateDictRule: Codable, Sendable, Equatable {
             throw .missingField(ruleSet: ruleSet, rule: index, op: op,
                                 field: "op (one of stripPrefix, addPrefix, rename, transpose, split, fuse, drop, cast)")
         }
-        for pattern in (op == "split" ? [inverseMatch] : [match, inverseMatch]).compactMap({ $0 }) where (try? NSRegularExpression(pattern: pattern)) == nil {
-            throw .badPattern(ruleSet: ruleSet, rule: index, pattern: pattern)
-        }
-        for pattern in (op == "split" ? [inverseMatch] : [match, inverseMatch]).compactMap({ $0 }) {
+        // The shape check first: it also refuses patterns too long to compile safely.
+        let patterns = (op == "split" ? [inverseMatch] : [match, inverseMatch]).compactMap { $0 }
+        for pattern in patterns {
             if let reason = RulePattern.backtrackingRisk(in: pattern) {
                 throw .slowPattern(ruleSet: ruleSet, rule: index, pattern: pattern, reason: reason)
             }
+        }
+        for pattern in patterns where (try? NSRegularExpression(pattern: pattern)) == nil {
+            throw .badPattern(ruleSet: ruleSet, rule: index, pattern: pattern)
         }
     }
 
