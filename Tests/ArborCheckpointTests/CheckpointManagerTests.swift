@@ -9,10 +9,10 @@ import Testing
         let directory = try TemporaryDirectory()
         let manager = try CheckpointManager(directory: directory.url, options: .init(savePolicy: SavePolicy(every: 5)))
         var saved: [Int] = []
-        for step in 1...12 where try await manager.save(step: step, items: ["p": testParams(Float(step))]) {
+        for step in 1...12 where try await manager.save(step: step, items: ["p": paramsItem(Float(step))]) {
             saved.append(step)
         }
-        #expect(try await manager.save(step: 13, items: ["p": testParams(13)], force: true))
+        #expect(try await manager.save(step: 13, items: ["p": paramsItem(13)], force: true))
         try await manager.close()
         #expect(saved == [5, 10])
         #expect(try CheckpointDirectory(url: directory.url).completeSteps() == [5, 10, 13])
@@ -24,7 +24,7 @@ import Testing
             retention: RetentionPolicy(keepLatest: 3, keepBest: .init(metric: "loss", mode: .min, count: 1))))
         let losses: [Double] = [0.9, 0.1, 0.5, 0.6, 0.7, 0.8, 0.95]
         for (index, loss) in losses.enumerated() {
-            try await manager.save(step: (index + 1) * 10, items: ["p": testParams(Float(index))], metrics: ["loss": loss])
+            try await manager.save(step: (index + 1) * 10, items: ["p": paramsItem(Float(index))], metrics: ["loss": loss])
         }
         try await manager.waitUntilFinished()
         #expect(try await manager.allSteps() == [20, 50, 60, 70])
@@ -39,10 +39,10 @@ import Testing
     @Test func backgroundErrorsAreThrownByTheNextCall() async throws {
         let directory = try TemporaryDirectory()
         let manager = try CheckpointManager(directory: directory.url)
-        try await manager.save(step: 1, items: ["p": testParams(1)])
+        try await manager.save(step: 1, items: ["p": paramsItem(1)])
         try await manager.waitUntilFinished()
         // Step 1 exists: the second save fails in the background...
-        try await manager.save(step: 1, items: ["p": testParams(2)])
+        try await manager.save(step: 1, items: ["p": paramsItem(2)])
         // ...and the failure surfaces on the next call instead of being lost.
         let error = await #expect(throws: CheckpointError.self) { try await manager.waitUntilFinished() }
         if case .backgroundSaveFailed(let step, _) = error {
@@ -80,7 +80,7 @@ import Testing
     @Test func incompleteStepsAndLeftoversAreNeverLatest() async throws {
         let directory = try TemporaryDirectory()
         let manager = try CheckpointManager(directory: directory.url)
-        try await manager.save(step: 1, items: ["p": testParams(1)])
+        try await manager.save(step: 1, items: ["p": paramsItem(1)])
         try await manager.close()
         // A crash mid-save leaves a temporary directory; a damaged step lacks checkpoint.json.
         let fm = FileManager.default
@@ -101,9 +101,9 @@ import Testing
     @Test func deleteAndSynchronousMode() async throws {
         let directory = try TemporaryDirectory()
         let manager = try CheckpointManager(directory: directory.url, options: .init(asynchronous: false))
-        try await manager.save(step: 1, items: ["p": testParams(1)])
+        try await manager.save(step: 1, items: ["p": paramsItem(1)])
         #expect(try await manager.allSteps() == [1], "synchronous saves are on disk when save returns")
-        try await manager.save(step: 2, items: ["p": testParams(2)])
+        try await manager.save(step: 2, items: ["p": paramsItem(2)])
         try await manager.delete(step: 1)
         #expect(try await manager.allSteps() == [2])
         await #expect(throws: CheckpointError.self) { try await manager.delete(step: 1) }

@@ -26,6 +26,6 @@ final class TestStack: Module {
 }
 
 /// A one-leaf State item (`w` = [value, value + 1]) for manager tests.
-func testParams(_ value: Float) throws -> CheckpointItem {
+func paramsItem(_ value: Float) throws -> CheckpointItem {
     .state(try State(flat: [(Path(["w"]), VariableState(kind: .param, value: Tensor([value, value + 1])))]))
 }
