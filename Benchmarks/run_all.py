@@ -1,0 +1,313 @@
+#!/usr/bin/env python3
+"""Runs every Arbor benchmark beside its Python anchor and prints one table.
+
+Each row comes from one script of this folder run in this same invocation
+(both sides on the same data, alternating round by round where the script
+does, writes in fresh processes), so a ratio is never built from two runs at
+different times. The machine's own limits are measured in the same run: memory
+copy bandwidth (numpy) and durable write bandwidth (`dd ... conv=fdatasync`),
+so a write figure can be read against what the disk allows. The load average
+is printed with every row: above about 1.5 per core the ratios of this machine
+swing widely and should be rerun.
+
+    python3 Benchmarks/run_all.py              # every benchmark (~20 minutes)
+    python3 Benchmarks/run_all.py --quick      # smaller data, fewer rounds (~5 minutes)
+    python3 Benchmarks/run_all.py --only matmul,safetensors --markdown-out table.md
+
+Ratios are anchor time / Arbor time (for GFLOPS: Arbor / anchor), so above 1
+means Arbor is faster. `Benchmarks/run_all.sh` is the same command.
+"""
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+class Row:
+    """One measure: the anchor's figure, Arbor's, the ratio (with its spread) and the goal."""
+
+    def __init__(self, measure, anchor, anchor_value, arbor_value, ratio, spread="", goal="", limit=""):
+        self.measure, self.anchor = measure, anchor
+        self.anchor_value, self.arbor_value = anchor_value, arbor_value
+        self.ratio, self.spread, self.goal, self.limit = ratio, spread, goal, limit
+        self.load = os.getloadavg()[0]
+
+    def met(self):
+        """'yes' / 'no' for a goal of the form '>= X' or '<= X', else ''."""
+        if self.ratio is None or not self.goal:
+            return ""
+        op, value = self.goal.split()
+        value = float(value.rstrip("x"))
+        return "yes" if (self.ratio >= value if op == ">=" else self.ratio <= value) else "no"
+
+
+def seconds(x):
+    """A duration for humans: µs, ms or s."""
+    if x is None:
+        return "-"
+    if x < 1e-3:
+        return f"{x * 1e6:.1f} µs"
+    return f"{x * 1e3:.1f} ms" if x < 1 else f"{x:.2f} s"
+
+
+def span(values, fmt="{:.2f}"):
+    """'min-max' of a list of numbers."""
+    values = [v for v in values if v is not None]
+    return "" if not values else (fmt + "–" + fmt).format(min(values), max(values))
+
+
+def run_script(name, args, timeout=3600):
+    """Runs Benchmarks/NAME with ARGS plus --json-out and returns its JSON (None and the reason on failure)."""
+    with tempfile.NamedTemporaryFile(suffix=".json", delete=False) as f:
+        out = f.name
+    cmd = [sys.executable, str(HERE / name), *args, "--json-out", out]
+    print(f"\n$ {' '.join(cmd[1:])}", flush=True)
+    try:
+        p = subprocess.run(cmd, cwd=ROOT, timeout=timeout)
+        if p.returncode != 0:
+            return None, f"{name} exited with status {p.returncode}"
+        return json.loads(Path(out).read_text()), None
+    except subprocess.TimeoutExpired:
+        return None, f"{name} took longer than {timeout} s"
+    except (OSError, ValueError) as e:
+        return None, f"{name}: {e}"
+    finally:
+        Path(out).unlink(missing_ok=True)
+
+
+# --- the machine's limits ------------------------------------------------------------------------
+
+def memcpy_bandwidth(mib=512, runs=5):
+    """Best memory-to-memory copy bandwidth in GB/s (numpy.copyto of MIB MiB, pages already touched)."""
+    src = np.ones(mib << 18, dtype=np.float32)
+    dst = np.empty_like(src)
+    best = min(_timed(lambda: np.copyto(dst, src)) for _ in range(runs))
+    return src.nbytes / best / 1e9
+
+
+def dd_bandwidth(directory, mib=512, runs=3):
+    """Median durable write bandwidth in MB/s: `dd ... conv=fdatasync` of MIB MiB of zeros into a new file."""
+    rates = []
+    for i in range(runs):
+        path = Path(directory) / f"dd-{i}.bin"
+        t = _timed(lambda: subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=8M", f"count={mib // 8}",
+                                           "conv=fdatasync"], check=True, capture_output=True))
+        path.unlink()
+        rates.append((mib << 20) / t / 1e6)
+    return statistics.median(rates), rates
+
+
+def _timed(fn):
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+# --- one adapter per benchmark script --------------------------------------------------------------
+
+def bench_matmul(a):
+    data, why = run_script("matmul_bench.py", ["--sizes", "256", "512", "1024", "2048",
+                                               "--rounds", "2" if a.quick else "3"])
+    if data is None:
+        return [], why
+    rows = []
+    for n, r in sorted(data["sizes"].items(), key=lambda kv: int(kv[0])):
+        rows.append(Row(f"f32 matmul {n}³ (GFLOPS, 2 threads)", "numpy/OpenBLAS", f"{r['numpy']:.1f}",
+                        f"{r['arbor']:.1f}", r["arbor"] / r["numpy"],
+                        span([x / y for x, y in zip(r["arbor_rounds"], r["numpy_rounds"])]), ">= 0.8x"))
+    return rows, None
+
+
+def bench_gpt2_step(a):
+    data, why = run_script("gpt2_step_bench.py", ["--rounds", "3" if a.quick else "5"])
+    if data is None:
+        return [], why
+    return [Row("tiny GPT-2 forward+backward [2,16]", "PyTorch CPU", seconds(data["torch_s"]),
+                seconds(data["arbor_s"]), data["torch_s"] / data["arbor_s"], span(data.get("ratio_rounds", [])),
+                ">= 1.0x")], None
+
+
+def bench_safetensors(a):
+    args = ["--size-mib", "256" if a.quick else "1024", "--runs", "3" if a.quick else "5"]
+    data, why = run_script("safetensors_bench.py", args)
+    if data is None:
+        return [], why
+    goals = {"open_big": ">= 1.0x", "tiny_open": ">= 1.0x", "read_big": ">= 1.0x"}
+    rows = []
+    for key, label in data["labels"].items():
+        py, ar = data["python"][key], data["arbor"][key]
+        rows.append(Row(label, "safetensors (Python)", seconds(py), seconds(ar), py / ar,
+                        goal=goals.get(key, ""), limit=a.limit_for(key)))
+    return rows, None
+
+
+def bench_graph(a):
+    layers = "10,100,1000" if a.quick else "10,100,1000,10000"
+    data, why = run_script("nnx_split_merge_bench.py", ["--layers", layers])
+    if data is None:
+        return [], why
+    rows = []
+    for r in data["rows"]:
+        per = lambda s: s / r["variables"]
+        nnx, arbor = r["nnx_split_s"] + r["nnx_merge_s"], r["arbor_split_s"] + r["arbor_merge_s"]
+        rows.append(Row(f"split+merge per variable, {r['layers']} layers", "Flax NNX", seconds(per(nnx)),
+                        seconds(per(arbor)), nnx / arbor, goal=">= 50x"))
+    return rows, None
+
+
+def bench_checkpoint(a):
+    cases = "single_512MiB,tiny_20000" if not a.quick else "tiny_20000,single_512MiB"
+    data, why = run_script("orbax_bench.py", ["--runs", "3", "--cases", cases, "--arbor-cmd",
+                                              f"{a.arbor_bench} checkpoint --json"])
+    if data is None:
+        return [], why
+    if not data.get("arbor"):
+        return [], f"Arbor side of orbax_bench.py: {data.get('arbor_note')}"
+    rows = []
+    for r in data["orbax"]:
+        b = data["arbor"].get(r["name"], {})
+        big = r["name"] == "single_512MiB"
+        limit = ""
+        if big and a.dd_mbps:
+            limit = f"dd: {seconds(r['data_bytes'] / (a.dd_mbps * 1e6))}"
+        rows.append(Row(f"checkpoint save, {r['name']}", "Orbax", seconds(r["save_s"]), seconds(b.get("save_s")),
+                        _ratio(r["save_s"], b.get("save_s")), goal=">= 2.0x" if big else "", limit=limit))
+        rows.append(Row(f"checkpoint restore, {r['name']}", "Orbax", seconds(r["restore_s"]),
+                        seconds(b.get("restore_s")), _ratio(r["restore_s"], b.get("restore_s"))))
+    return rows, None
+
+
+def bench_sharded(a):
+    args = ["--ranks", "2,4", "--rounds", "3" if a.quick else "5", "--arbor-bench", a.arbor_bench]
+    if a.quick:
+        args += ["--tensors", "8", "--rows", "2048"]
+    data, why = run_script("dcp_bench.py", args)
+    if data is None:
+        return [], why
+    rows = []
+    for n, r in data.items():
+        if not isinstance(r, dict) or "dcp_save" not in r:
+            continue
+        for role in ("save", "load"):
+            d, b = r[f"dcp_{role}"]["seconds"], r[f"arbor_{role}"]["seconds"]
+            rows.append(Row(f"sharded checkpoint {role}, {n} processes", "PyTorch DCP (gloo)",
+                            seconds(d["median"]), seconds(b["median"]), d["median"] / b["median"],
+                            f"{d['min'] / b['max']:.2f}–{d['max'] / b['min']:.2f}", ">= 2.0x"))
+        m = r["arbor_load"]["memory_ratio"]["median"]
+        rows.append(Row(f"sharded restore peak memory / share, {n} processes", "(share)", "1.00",
+                        f"{m:.2f}", m, goal="<= 1.1x"))
+    return rows, None
+
+
+def bench_load(a):
+    data, why = run_script("transformers_load_bench.py", ["--runs", "3", "--synthetic", "llama",
+                                                          "--arbor-cmd", f"{a.arbor_bench} load --json"])
+    if data is None:
+        return [], why
+    rows = []
+    for r in data["transformers"]:
+        b = (data.get("arbor") or {}).get(r["name"], {})
+        rows.append(Row(f"load {r['name']}", "transformers", seconds(r["load_s"]), seconds(b.get("load_s")),
+                        _ratio(r["load_s"], b.get("load_s")), goal=">= 1.0x"))
+        if b.get("peak_rss_bytes"):
+            m = b["peak_rss_bytes"] / r["weights_bytes"]
+            rows.append(Row(f"load {r['name']}, peak RSS / weights", "transformers",
+                            f"{r['peak_rss_bytes'] / r['weights_bytes']:.2f}", f"{m:.2f}", m, goal="<= 1.1x"))
+    return rows, None
+
+
+def bench_convert(a):
+    data, why = run_script("pytorch_convert_bench.py", ["--arbor", a.arbor, "--megabytes", "128" if a.quick else "500",
+                                                         "--rounds", "3" if a.quick else "5"])
+    if data is None:
+        return [], why
+    py, ar = data["python_inside_s"], data["arbor_wall_s"]
+    return [Row(".bin → safetensors (torch.load + save_file)", "PyTorch", seconds(py["median"]),
+                seconds(ar["median"]), py["median"] / ar["median"],
+                f"{py['min'] / ar['max']:.2f}–{py['max'] / ar['min']:.2f}", ">= 2.0x")], None
+
+
+def _ratio(anchor, arbor):
+    return None if not anchor or not arbor else anchor / arbor
+
+
+BENCHES = {
+    "matmul": bench_matmul,
+    "gpt2": bench_gpt2_step,
+    "safetensors": bench_safetensors,
+    "graph": bench_graph,
+    "checkpoint": bench_checkpoint,
+    "sharded": bench_sharded,
+    "load": bench_load,
+    "convert": bench_convert,
+}
+
+
+def table(rows, limits):
+    """The markdown table of every row, then the limits line."""
+    lines = ["| measure | anchor | anchor | Arbor | ratio | spread | goal | met | machine limit | load |",
+             "|---|---|---|---|---|---|---|---|---|---|"]
+    for r in rows:
+        ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
+        lines.append(f"| {r.measure} | {r.anchor} | {r.anchor_value} | {r.arbor_value} | {ratio} | {r.spread} | "
+                     f"{r.goal} | {r.met()} | {r.limit} | {r.load:.2f} |")
+    lines.append("")
+    lines.append(limits)
+    return "\n".join(lines)
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--only", default=",".join(BENCHES), help="comma-separated subset of: " + ", ".join(BENCHES))
+    ap.add_argument("--quick", action="store_true", help="smaller data and fewer rounds")
+    ap.add_argument("--arbor-bench", default=str(ROOT / ".build/release/arbor-bench"))
+    ap.add_argument("--arbor", default=str(ROOT / ".build/release/arbor"))
+    ap.add_argument("--tmpdir", default=None, help="where the write limit is measured (the benchmarks' disk)")
+    ap.add_argument("--markdown-out", default=None)
+    a = ap.parse_args()
+    chosen = [n for n in a.only.split(",") if n]
+    unknown = [n for n in chosen if n not in BENCHES]
+    if unknown:
+        ap.error(f"unknown benchmark(s) {', '.join(unknown)}; choose from {', '.join(BENCHES)}")
+    if not (Path(a.arbor_bench).exists() and Path(a.arbor).exists()):
+        print("building the release products (swift build -c release) ...", flush=True)
+        subprocess.run(["swift", "build", "-c", "release"], cwd=ROOT, check=True)
+
+    started, load_before = time.time(), os.getloadavg()
+    with tempfile.TemporaryDirectory(dir=a.tmpdir, prefix="arbor-run-all-") as tmp:
+        memcpy = memcpy_bandwidth()
+        a.dd_mbps, dd_rates = dd_bandwidth(tmp, 128 if a.quick else 512)
+    a.limit_for = lambda key: (f"dd: {seconds((256 if a.quick else 1024) * 2**20 / (a.dd_mbps * 1e6))}"
+                               if key.startswith("write") else "")
+    rows, failures = [], []
+    for name in chosen:
+        got, why = BENCHES[name](a)
+        rows += got
+        if why:
+            failures.append(f"{name}: {why}")
+    load_after = os.getloadavg()
+    limits = (f"Machine limits measured in this run: memcpy {memcpy:.1f} GB/s; `dd conv=fdatasync` "
+              f"{a.dd_mbps:.0f} MB/s (runs {span(dd_rates, '{:.0f}')}). {os.cpu_count()} CPUs; load average "
+              f"{load_before[0]:.2f} at the start, {load_after[0]:.2f} at the end; {(time.time() - started) / 60:.1f} min.")
+    text = table(rows, limits)
+    if failures:
+        text += "\n\nNot measured: " + "; ".join(failures)
+    print("\n" + text)
+    if a.markdown_out:
+        Path(a.markdown_out).write_text(text + "\n")
+    return 1 if failures else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
