@@ -62,8 +62,9 @@ extension TrainingTask where M == MLP {
 
 extension TrainingTask where M == GPT2 {
     /// Next-token prediction with a GPT-2 of `config` (the tiny one by default)
-    /// on random token sequences of `length + 1` tokens drawn from the seed and
-    /// the step.
+    /// on arithmetic token sequences of `length + 1` tokens: each row starts at
+    /// a random token and steps by a random stride 1...4 (mod the vocabulary),
+    /// drawn from the seed, the step and the row, so the loss can fall.
     public static func gpt2(_ config: GPT2Config = .tiny, length: Int = 16, globalBatch: Int,
                             seed: UInt64) -> TrainingTask<GPT2> {
         precondition((1...config.positions).contains(length), "TrainingTask.gpt2: length \(length) must be 1...\(config.positions)")
@@ -75,11 +76,10 @@ extension TrainingTask where M == GPT2 {
             var ids: [Int64] = [], targets: [Int64] = []
             for row in rows {
                 var state = (salt ^ UInt64(truncatingIfNeeded: step &* globalBatch &+ row)) &* 0x9E37_79B9_7F4A_7C15
-                var sequence: [Int64] = []
-                for _ in 0...length {
-                    state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
-                    sequence.append(Int64((state >> 33) % vocabulary))
-                }
+                state = state &* 6_364_136_223_846_793_005 &+ 1_442_695_040_888_963_407
+                let start = (state >> 33) % vocabulary
+                let stride = 1 + (state >> 20) % 4
+                let sequence = (0...UInt64(length)).map { Int64((start &+ $0 &* stride) % vocabulary) }
                 ids += sequence.dropLast()
                 targets += sequence.dropFirst()
             }
