@@ -166,7 +166,10 @@ struct TrainCommand: AsyncParsableCommand {
         let start = clock.now
         let result = try task.trainFSDP(group: group, steps: steps, optimizer: optimizer.make(learningRate: learningRate)) {
             step, loss in
-            if lead, step == 1 || step % every == 0 || step == steps { print("step \(step)  loss \(String(format: "%.6f", loss))") }
+            if lead, step == 1 || step % every == 0 || step == steps {
+                print("step \(step)  loss \(String(format: "%.6f", loss))")
+                fflush(nil)   // progress shows as it happens, also through a pipe
+            }
         }
         let elapsed = clock.now - start
         guard lead else { return }

@@ -76,7 +76,8 @@ import Darwin
         let victim = try #require(children.first { Self.option("--rank", in: $0.value) == "1" }?.key, "children: \(children)")
         let rendezvous = try #require(Self.option("--rendezvous", in: children[victim] ?? []))
         kill(victim, SIGKILL)
-        while parent.isRunning, clock.now < deadline { try await Task.sleep(nanoseconds: 20_000_000) }
+        let stopDeadline = clock.now.advanced(by: .seconds(60))
+        while parent.isRunning, clock.now < stopDeadline { try await Task.sleep(nanoseconds: 20_000_000) }
         #expect(!parent.isRunning, "the launch hung after a child was killed")
         parent.waitUntilExit()
         let stderr = (try? String(contentsOf: err, encoding: .utf8)) ?? ""
