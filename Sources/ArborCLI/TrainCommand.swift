@@ -130,6 +130,7 @@ struct TrainCommand: AsyncParsableCommand {
         defer { MPIProcessGroup.finalize() }
         try train(group: group, label: "\(worldSize) MPI processes")
         #else
+        guard TrainLauncher.mpiRank() == 0 else { throw ExitCode.failure }   // rank 0 says why
         throw TrainLauncher.Failure.mpi(
             "launched by mpirun (\(worldSize) processes), but this arbor was built without MPI; "
                 + "install Open MPI (apt-get install openmpi-bin libopenmpi-dev pkg-config) and build with "

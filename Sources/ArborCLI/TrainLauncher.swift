@@ -48,6 +48,12 @@ struct TrainLauncher {
         return nil
     }
 
+    /// This process's rank in the `mpirun` job (0 when unknown).
+    static func mpiRank() -> Int {
+        let environment = ProcessInfo.processInfo.environment
+        return (environment["OMPI_COMM_WORLD_RANK"] ?? environment["PMIX_RANK"]).flatMap { Int($0) } ?? 0
+    }
+
     /// Runs every rank to completion; throws `Failure.ranks` when any failed.
     func run(_ arguments: [String]) throws {
         let rendezvous = FileManager.default.temporaryDirectory
