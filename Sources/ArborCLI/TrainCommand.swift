@@ -43,7 +43,7 @@ struct TrainCommand: AsyncParsableCommand {
     @Option(help: "Optimizer: \(TrainingOptimizer.allCases.map(\.rawValue).joined(separator: ", ")).")
     var optimizer: TrainingOptimizer = .sgd
 
-    @Option(help: "Learning rate (default: 0.1 for sgd, 0.01 for adam).")
+    @Option(help: "Learning rate (default: 0.1 for sgd, 0.003 for adam).")
     var learningRate: Float?
 
     @Option(help: "Seed of the data and the initial parameters.")

@@ -4,7 +4,7 @@ import Arbor
 /// default to (`arbor train --optimizer sgd|adam`).
 ///
 /// ```swift
-/// let optimizer = TrainingOptimizer.adam.make(learningRate: nil)   // Adam(learningRate: 0.01)
+/// let optimizer = TrainingOptimizer.adam.make(learningRate: nil)   // Adam(learningRate: 0.003)
 /// ```
 public enum TrainingOptimizer: String, CaseIterable, Sendable {
     /// SGD with momentum 0.9.
@@ -16,7 +16,7 @@ public enum TrainingOptimizer: String, CaseIterable, Sendable {
     public var defaultLearningRate: Float {
         switch self {
         case .sgd: 0.1
-        case .adam: 0.01
+        case .adam: 0.003
         }
     }
 
