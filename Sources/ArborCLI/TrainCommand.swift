@@ -128,7 +128,7 @@ struct TrainCommand: AsyncParsableCommand {
         #if MPI
         let group = try MPIProcessGroup.world()
         defer { MPIProcessGroup.finalize() }
-        try train(group: group, label: "\(worldSize) MPI processes")
+        try train(group: group, label: "\(worldSize) MPI process\(worldSize == 1 ? "" : "es")")
         #else
         guard TrainLauncher.mpiRank() == 0 else { throw ExitCode.failure }   // rank 0 says why
         throw TrainLauncher.Failure.mpi(

@@ -55,6 +55,26 @@ import Darwin
         #expect(outcome.stderr.contains("rank 0: rank 1 failed"), "\(outcome.stderr)")
     }
 
+    #if !MPI
+    /// What `mpirun -n 2 arbor train` sets, without mpirun: a build without the
+    /// trait must refuse, telling how to build with it.
+    @Test func underMPIWithoutTheTraitTheErrorSaysHowToBuild() throws {
+        let process = Process()
+        process.executableURL = try ArborExecutable.url()
+        process.arguments = ["train", "--steps", "1"]
+        process.environment = ProcessInfo.processInfo.environment.merging(
+            ["OMPI_COMM_WORLD_SIZE": "2", "OMPI_COMM_WORLD_RANK": "0"]) { _, new in new }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = FileHandle.nullDevice
+        try process.run()
+        let message = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus == 1)
+        #expect(message.contains("built without MPI") && message.contains("--traits MPI"), "\(message)")
+    }
+    #endif
+
     #if os(Linux)
     @Test func killingOneChildMakesTheLaunchFailNamingIt() async throws {
         let scratch = try TemporaryDirectory(prefix: "arbor-train-kill")
