@@ -55,6 +55,8 @@ struct TrainCommand: AsyncParsableCommand {
     @Flag(help: "Afterwards, retrain on one process and require every parameter within 1e-6 relative (exit 1 otherwise).")
     var check = false
 
+    // Hidden: set by the launcher for each process it starts (`--rank R
+    // --rendezvous DIR`), and how long a collective waits for a missing peer.
     @Option(help: .hidden)
     var rank: Int?
 
@@ -113,7 +115,7 @@ struct TrainCommand: AsyncParsableCommand {
             } else if processes == 1 {
                 try train(group: SingleProcessGroup(), label: "1 process")
             } else {
-                try TrainLauncher(processes: processes, timeout: collectiveTimeout).run(childArguments)
+                try TrainLauncher(processes: processes).run(childArguments)
             }
         }
     }
@@ -127,8 +129,10 @@ struct TrainCommand: AsyncParsableCommand {
         }
         #if MPI
         let group = try MPIProcessGroup.world()
-        defer { MPIProcessGroup.finalize() }
+        // Finalize only after success: a rank that fails exits non-zero without
+        // it, and mpirun then ends the ranks still waiting in a collective.
         try train(group: group, label: "\(worldSize) MPI process\(worldSize == 1 ? "" : "es")")
+        MPIProcessGroup.finalize()
         #else
         guard TrainLauncher.mpiRank() == 0 else { throw ExitCode.failure }   // rank 0 says why
         throw TrainLauncher.Failure.mpi(

@@ -35,9 +35,8 @@ struct TrainLauncher {
         }
     }
 
+    /// How many ranks to start.
     let processes: Int
-    /// Seconds a child's collective waits for the others (the backstop when this launcher itself dies).
-    let timeout: Double
 
     /// The size of the `mpirun` job this process belongs to, if any (Open MPI
     /// sets `OMPI_COMM_WORLD_SIZE`; PMIx launchers set `PMIX_RANK`).
