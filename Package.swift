@@ -38,9 +38,10 @@ let package = Package(
             dependencies: ["ArborTensor", .product(name: "SystemPackage", package: "swift-system")]
         ),
         .target(name: "Arbor", dependencies: ["ArborTensor"]),
-        // Example models and training runs (two spirals, a tiny GPT-2 configuration)
-        // for the demo, the benchmarks and the tests. Not a product: not part of the API.
-        .target(name: "ArborExamples", dependencies: ["Arbor"]),
+        // Example models and training runs (two spirals, a tiny GPT-2 configuration,
+        // FSDP runs and their single-process references) for `arbor demo`, `arbor train`,
+        // the benchmarks and the tests. Not a product: not part of the API.
+        .target(name: "ArborExamples", dependencies: ["Arbor", "ArborDistributed"]),
         // Open MPI's C API behind static inline wrappers (its handles are macros).
         .systemLibrary(name: "CMPI", path: "Sources/CMPI", pkgConfig: "ompi", providers: [.apt(["libopenmpi-dev"])]),
         .target(
@@ -62,7 +63,7 @@ let package = Package(
         .executableTarget(
             name: "ArborCLI",
             dependencies: [
-                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop", "ArborExamples",
+                "ArborTensor", "SafeTensors", "Arbor", "ArborDistributed", "ArborCheckpoint", "ArborInterop", "ArborExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Crypto", package: "swift-crypto"),
             ]

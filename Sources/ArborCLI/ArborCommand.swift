@@ -17,6 +17,7 @@ struct ArborCommand: AsyncParsableCommand {
             EmbedCommand.self,
             CheckpointsCommand.self,
             VerifyCommand.self,
+            TrainCommand.self,
         ]
     )
 }

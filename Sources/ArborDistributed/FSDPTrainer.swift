@@ -11,7 +11,9 @@ import ArborTensor
 /// reduce-scatters the gradients (sum in rank order, then × 1/N: the mean over
 /// ranks), updates this rank's rows, and frees the gathered copy: the model's
 /// parameters are sharded leaves again (`VariableState.sharded`). Variables
-/// that are not parameters (batch statistics, RNG state) stay local.
+/// that are not parameters (batch statistics, RNG state) stay local. One
+/// process stepping with `accumulatedGrad(of:microBatches:)` over the ranks'
+/// shares does the same arithmetic, so it reproduces an N-rank run bitwise.
 ///
 /// ```swift
 /// let trainer = try FSDPTrainer(model: GPT2(config, key: key), optimizer: Adam(learningRate: 1e-3), group: group)
