@@ -48,6 +48,7 @@ t0 = time.perf_counter()
 import torch
 from safetensors.torch import save_file
 t1 = time.perf_counter()
+r1 = resource.getrusage(resource.RUSAGE_SELF)
 durable = sys.argv[3] == "durable"
 out = sys.argv[2] + ".tmp" if durable else sys.argv[2]
 sd = torch.load(sys.argv[1], weights_only=True)
@@ -61,7 +62,9 @@ if durable:
     os.fsync(fd)
     os.close(fd)
 t2 = time.perf_counter()
-print(json.dumps({"import_s": t1 - t0, "convert_s": t2 - t1,
+r2 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (r2.ru_utime - r1.ru_utime) + (r2.ru_stime - r1.ru_stime)
+print(json.dumps({"import_s": t1 - t0, "convert_s": t2 - t1, "convert_cpu_s": cpu,
                   "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
 
@@ -90,14 +93,14 @@ def make_state_dict(megabytes):
 
 
 def timed(cmd):
-    """Wall seconds, peak RSS of the child (bytes) and its stdout."""
+    """Wall seconds, peak RSS of the child (bytes), its stdout and its CPU seconds (user + system)."""
     start = time.perf_counter()
-    p = subprocess.run(["/usr/bin/env", "time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    p = subprocess.run(["/usr/bin/env", "time", "-f", "%M %U %S"] + cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if p.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed: {p.stderr[-800:]}")
-    rss = int(p.stderr.strip().splitlines()[-1]) * 1024
-    return wall, rss, p.stdout
+    rss, user, system = p.stderr.strip().splitlines()[-1].split()
+    return wall, int(rss) * 1024, p.stdout, float(user) + float(system)
 
 
 def summary(values):
@@ -122,16 +125,19 @@ def main():
         out_py, out_ar = tmp / "python.safetensors", tmp / "arbor.safetensors"
         load_before = os.getloadavg()
         sides = ["python", "python_durable", "arbor"]
-        results = {side: {"wall": [], "inside": [], "rss": []} for side in sides}
+        results = {side: {"wall": [], "inside": [], "rss": [], "cpu": []} for side in sides}
         load_rounds = []
 
         def run(side):
             if side == "arbor":
-                wall, rss, _ = timed([args.arbor, "convert", str(src), str(out_ar), "--force"])
+                wall, rss, _, cpu = timed([args.arbor, "convert", str(src), str(out_ar), "--force"])
             else:
                 mode = "durable" if side == "python_durable" else "plain"
-                wall, rss, stdout = timed([sys.executable, "-c", PY_CONVERT, str(src), str(out_py), mode])
-                results[side]["inside"].append(json.loads(stdout)["convert_s"])
+                wall, rss, stdout, _ = timed([sys.executable, "-c", PY_CONVERT, str(src), str(out_py), mode])
+                inside = json.loads(stdout)
+                results[side]["inside"].append(inside["convert_s"])
+                cpu = inside["convert_cpu_s"]
+            results[side]["cpu"].append(cpu)
             results[side]["wall"].append(wall)
             results[side]["rss"].append(rss)
 
@@ -155,13 +161,17 @@ def main():
             if results[side]["inside"]:
                 report[side + "_inside_s"] = summary(results[side]["inside"])
             report[side + "_peak_rss_mib"] = max(results[side]["rss"]) / MiB
+            # CPU seconds: Arbor's whole process, Python's conversion only (after the import).
+            report[side + "_cpu_s"] = summary(results[side]["cpu"])
         arbor = report["arbor_wall_s"]["median"]
         report["ratio_as_each_tool_does_it"] = {
             "python_wall / arbor_wall": report["python_wall_s"]["median"] / arbor,
-            "python_inside / arbor_wall": report["python_inside_s"]["median"] / arbor}
+            "python_inside / arbor_wall": report["python_inside_s"]["median"] / arbor,
+            "python_inside_cpu / arbor_cpu": report["python_cpu_s"]["median"] / report["arbor_cpu_s"]["median"]}
         report["ratio_same_durable_steps"] = {
             "python_durable_wall / arbor_wall": report["python_durable_wall_s"]["median"] / arbor,
-            "python_durable_inside / arbor_wall": report["python_durable_inside_s"]["median"] / arbor}
+            "python_durable_inside / arbor_wall": report["python_durable_inside_s"]["median"] / arbor,
+            "python_durable_inside_cpu / arbor_cpu": report["python_durable_cpu_s"]["median"] / report["arbor_cpu_s"]["median"]}
         print(json.dumps(report, indent=2))
 
 

@@ -34,6 +34,6 @@ import Testing
         let ids = try reference.tensor(named: "input_ids")
         let masked = model(ids, attentionMask: try reference.tensor(named: "attention_mask"))
         #expect(TensorComparison.largestDifference(model(ids), masked) > 1e-3)
-        #expect(masked.scalars(as: Float.self).allSatisfy(\.isFinite))
+        #expect(masked.scalars(as: Float.self).allSatisfy { $0.isFinite })
     }
 }

@@ -20,14 +20,14 @@ import Testing
         let damaged = try #require(file.entry(named: "b"))
         #expect(file.storageEntryName(of: damaged) == "corrupt_crc/data/1")
         if let intact = file.entry(named: "a") { try file.verifyStorage(of: intact) }
-        do {
-            try file.verifyStorage(of: damaged)
-            Issue.record("damaged storage accepted")
-        } catch let PyTorchFileError.checksumMismatch(path, entry, expected, actual) {
-            #expect(path == file.url.path)
-            #expect(entry == "corrupt_crc/data/1")
-            #expect(expected != actual)
+        let error = #expect(throws: PyTorchFileError.self) { try file.verifyStorage(of: damaged) }
+        guard case let .checksumMismatch(path, entry, expected, actual)? = error else {
+            Issue.record("expected checksumMismatch, got \(String(describing: error))")
+            return
         }
+        #expect(path == file.url.path)
+        #expect(entry == "corrupt_crc/data/1")
+        #expect(expected != actual)
     }
 
     /// Into one file (checked on the copy pass), a directory, or a checkpoint:
