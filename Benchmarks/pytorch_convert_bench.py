@@ -13,7 +13,8 @@ alternating rounds, each side in a fresh process:
   arbor:  arbor convert path out --force
 
 and reports per side the median and spread (min..max) of whole-process wall
-time, the Python side's time inside the process (after `import torch`),
+time, the Python side's time inside the process (after `import torch`), CPU
+seconds (Arbor's whole process; Python's conversion after the import),
 peak RSS, and the load average before, during (per round) and after the run.
 The outputs are compared byte for byte once.
 
@@ -25,7 +26,7 @@ os.replace, os.fsync of the directory); the report gives the ratio against
 both ("as each tool does it" and "same durable steps").
 
   swift build -c release --product arbor
-  python3 Benchmarks/pytorch_convert_bench.py --arbor .build/release/arbor [--megabytes 500] [--rounds 5]
+  python3 Benchmarks/pytorch_convert_bench.py --arbor .build/release/arbor [--megabytes 500] [--rounds 3]
 """
 import argparse
 import filecmp
