@@ -17,16 +17,16 @@ import Testing
 
     @Test func aDamagedStorageIsNamed() throws {
         let file = try PyTorchFile(contentsOf: Fixtures.url(Self.corrupt))
-        let damaged = try #require(file.entry(named: "b"))
-        #expect(file.storageEntryName(of: damaged) == "corrupt_crc/data/1")
-        if let intact = file.entry(named: "a") { try file.verifyStorage(of: intact) }
+        let damaged = try #require(file.entry(named: "a"))
+        #expect(file.storageEntryName(of: damaged) == "corrupt_crc/data/0")
+        if let intact = file.entry(named: "b") { try file.verifyStorage(of: intact) }
         let error = #expect(throws: PyTorchFileError.self) { try file.verifyStorage(of: damaged) }
         guard case let .checksumMismatch(path, entry, expected, actual)? = error else {
             Issue.record("expected checksumMismatch, got \(String(describing: error))")
             return
         }
         #expect(path == file.url.path)
-        #expect(entry == "corrupt_crc/data/1")
+        #expect(entry == "corrupt_crc/data/0")
         #expect(expected != actual)
     }
 
@@ -41,7 +41,7 @@ import Testing
                                options: .init(layout: layout)).convert()
             Issue.record("damaged file converted")
         } catch let error as PyTorchFileError {
-            #expect("\(error)".contains("corrupt_crc/data/1"))
+            #expect("\(error)".contains("corrupt_crc/data/0"))
             #expect("\(error)".contains("damaged"))
         }
         #expect(!FileManager.default.fileExists(atPath: out.path))

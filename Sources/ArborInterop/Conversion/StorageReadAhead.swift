@@ -98,7 +98,9 @@ final class StorageReadAhead: @unchecked Sendable {
         guard !finished else { return }
         finished = true
         cancelled = true
-        for _ in buffers { free.signal() }
+        // One more than the buffers: however many chunks the writer still held, the
+        // semaphore ends at or above its starting value (libdispatch traps otherwise).
+        for _ in 0...buffers.count { free.signal() }
         done.wait()
     }
 }
