@@ -12,9 +12,9 @@ import SafeTensors
 /// `pread` in large chunks and written straight out from that one buffer,
 /// and the storage's ZIP CRC-32 is computed on the same chunks while they are
 /// in cache. Reading and checking run on a thread of their own
-/// (`StorageReadAhead`), a chunk ahead of the writing. Other tensors (views sharing a storage, strided or misaligned
-/// ones) are written from their own bytes, after one CRC pass over their
-/// storage. A damaged storage is an error naming its entry and nothing is
+/// (`StorageReadAhead`), a chunk ahead of the writing. Other tensors (views
+/// sharing a storage, strided or misaligned ones) are written from their own
+/// bytes, after one CRC pass over their storage. A damaged storage is an error naming its entry and nothing is
 /// left at the destination (the file is written under a temporary name).
 struct PyTorchSafeTensorsWriter {
     /// The files to convert.
