@@ -13,12 +13,20 @@ alternating rounds, each side in a fresh process:
   arbor:  arbor convert path out --force
 
 and reports per side the median and spread (min..max) of whole-process wall
-time, the Python side's time inside the process (after `import torch`),
-peak RSS, and the load average before the run. The outputs are compared
-byte for byte once.
+time, the Python side's time inside the process (after `import torch`), CPU
+seconds (Arbor's whole process; Python's conversion after the import),
+peak RSS, and the load average before, during (per round) and after the run.
+The outputs are compared byte for byte once.
+
+Durability differs: save_file writes the file in place and never fsyncs;
+arbor convert writes a temporary sibling, fsyncs it, renames it and fsyncs
+the directory. So a third side, "python_durable", runs the same Python
+conversion followed by those same steps (os.fsync of the temporary file,
+os.replace, os.fsync of the directory); the report gives the ratio against
+both ("as each tool does it" and "same durable steps").
 
   swift build -c release --product arbor
-  python3 Benchmarks/pytorch_convert_bench.py --arbor .build/release/arbor [--megabytes 500] [--rounds 5]
+  python3 Benchmarks/pytorch_convert_bench.py --arbor .build/release/arbor [--megabytes 500] [--rounds 3]
 """
 import argparse
 import filecmp
@@ -36,15 +44,28 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_common import MiB, versions  # noqa: E402
 
 PY_CONVERT = r"""
-import json, resource, sys, time
+import json, os, resource, sys, time
 t0 = time.perf_counter()
 import torch
 from safetensors.torch import save_file
 t1 = time.perf_counter()
+r1 = resource.getrusage(resource.RUSAGE_SELF)
+durable = sys.argv[3] == "durable"
+out = sys.argv[2] + ".tmp" if durable else sys.argv[2]
 sd = torch.load(sys.argv[1], weights_only=True)
-save_file({k: v.contiguous() for k, v in sd.items()}, sys.argv[2], metadata={"format": "pt"})
+save_file({k: v.contiguous() for k, v in sd.items()}, out, metadata={"format": "pt"})
+if durable:
+    fd = os.open(out, os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
+    os.replace(out, sys.argv[2])
+    fd = os.open(os.path.dirname(sys.argv[2]) or ".", os.O_RDONLY)
+    os.fsync(fd)
+    os.close(fd)
 t2 = time.perf_counter()
-print(json.dumps({"import_s": t1 - t0, "convert_s": t2 - t1,
+r2 = resource.getrusage(resource.RUSAGE_SELF)
+cpu = (r2.ru_utime - r1.ru_utime) + (r2.ru_stime - r1.ru_stime)
+print(json.dumps({"import_s": t1 - t0, "convert_s": t2 - t1, "convert_cpu_s": cpu,
                   "peak_rss": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}))
 """
 
@@ -73,14 +94,14 @@ def make_state_dict(megabytes):
 
 
 def timed(cmd):
-    """Wall seconds, peak RSS of the child (bytes) and its stdout."""
+    """Wall seconds, peak RSS of the child (bytes), its stdout and its CPU seconds (user + system)."""
     start = time.perf_counter()
-    p = subprocess.run(["/usr/bin/env", "time", "-f", "%M"] + cmd, capture_output=True, text=True)
+    p = subprocess.run(["/usr/bin/env", "time", "-f", "%M %U %S"] + cmd, capture_output=True, text=True)
     wall = time.perf_counter() - start
     if p.returncode != 0:
         raise SystemExit(f"{cmd[0]} failed: {p.stderr[-800:]}")
-    rss = int(p.stderr.strip().splitlines()[-1]) * 1024
-    return wall, rss, p.stdout
+    rss, user, system = p.stderr.strip().splitlines()[-1].split()
+    return wall, int(rss) * 1024, p.stdout, float(user) + float(system)
 
 
 def summary(values):
@@ -104,34 +125,54 @@ def main():
         del sd
         out_py, out_ar = tmp / "python.safetensors", tmp / "arbor.safetensors"
         load_before = os.getloadavg()
-        results = {"python": {"wall": [], "inside": [], "rss": []}, "arbor": {"wall": [], "rss": []}}
-        # One warm-up of each (page cache, dynamic loading), then alternating rounds.
-        timed([sys.executable, "-c", PY_CONVERT, str(src), str(out_py)])
+        sides = ["python", "python_durable", "arbor"]
+        results = {side: {"wall": [], "inside": [], "rss": [], "cpu": []} for side in sides}
+        load_rounds = []
+
+        def run(side):
+            if side == "arbor":
+                wall, rss, _, cpu = timed([args.arbor, "convert", str(src), str(out_ar), "--force"])
+            else:
+                mode = "durable" if side == "python_durable" else "plain"
+                wall, rss, stdout, _ = timed([sys.executable, "-c", PY_CONVERT, str(src), str(out_py), mode])
+                inside = json.loads(stdout)
+                results[side]["inside"].append(inside["convert_s"])
+                cpu = inside["convert_cpu_s"]
+            results[side]["cpu"].append(cpu)
+            results[side]["wall"].append(wall)
+            results[side]["rss"].append(rss)
+
+        # One warm-up of each (page cache, dynamic loading), then rounds that rotate the order.
+        timed([sys.executable, "-c", PY_CONVERT, str(src), str(out_py), "plain"])
         timed([args.arbor, "convert", str(src), str(out_ar), "--force"])
         if not filecmp.cmp(out_py, out_ar, shallow=False):
             raise SystemExit("outputs differ")
         for r in range(args.rounds):
-            order = ["python", "arbor"] if r % 2 == 0 else ["arbor", "python"]
-            for side in order:
-                if side == "python":
-                    wall, rss, stdout = timed([sys.executable, "-c", PY_CONVERT, str(src), str(out_py)])
-                    results["python"]["inside"].append(json.loads(stdout)["convert_s"])
-                else:
-                    wall, rss, _ = timed([args.arbor, "convert", str(src), str(out_ar), "--force"])
-                results[side]["wall"].append(wall)
-                results[side]["rss"].append(rss)
+            for side in sides[r % 3:] + sides[:r % 3]:
+                run(side)
+            load_rounds.append(os.getloadavg()[0])
         report = {
             "versions": versions(["torch", "safetensors"]),
             "file_bytes": size, "layers": layers, "rounds": args.rounds,
-            "loadavg_before": load_before, "loadavg_after": os.getloadavg(), "cpus": os.cpu_count(),
-            "python_wall_s": summary(results["python"]["wall"]),
-            "python_inside_s": summary(results["python"]["inside"]),
-            "python_peak_rss_mib": max(results["python"]["rss"]) / MiB,
-            "arbor_wall_s": summary(results["arbor"]["wall"]),
-            "arbor_peak_rss_mib": max(results["arbor"]["rss"]) / MiB,
+            "loadavg_before": load_before, "loadavg_after": os.getloadavg(), "loadavg_1min_per_round": load_rounds,
+            "cpus": os.cpu_count(),
         }
-        report["speedup_wall"] = report["python_wall_s"]["median"] / report["arbor_wall_s"]["median"]
-        report["speedup_vs_inside"] = report["python_inside_s"]["median"] / report["arbor_wall_s"]["median"]
+        for side in sides:
+            report[side + "_wall_s"] = summary(results[side]["wall"])
+            if results[side]["inside"]:
+                report[side + "_inside_s"] = summary(results[side]["inside"])
+            report[side + "_peak_rss_mib"] = max(results[side]["rss"]) / MiB
+            # CPU seconds: Arbor's whole process, Python's conversion only (after the import).
+            report[side + "_cpu_s"] = summary(results[side]["cpu"])
+        arbor = report["arbor_wall_s"]["median"]
+        report["ratio_as_each_tool_does_it"] = {
+            "python_wall / arbor_wall": report["python_wall_s"]["median"] / arbor,
+            "python_inside / arbor_wall": report["python_inside_s"]["median"] / arbor,
+            "python_inside_cpu / arbor_cpu": report["python_cpu_s"]["median"] / report["arbor_cpu_s"]["median"]}
+        report["ratio_same_durable_steps"] = {
+            "python_durable_wall / arbor_wall": report["python_durable_wall_s"]["median"] / arbor,
+            "python_durable_inside / arbor_wall": report["python_durable_inside_s"]["median"] / arbor,
+            "python_durable_inside_cpu / arbor_cpu": report["python_durable_cpu_s"]["median"] / report["arbor_cpu_s"]["median"]}
         print(json.dumps(report, indent=2))
 
 

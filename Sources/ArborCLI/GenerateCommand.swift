@@ -42,9 +42,9 @@ struct GenerateCommand: AsyncParsableCommand {
                 let logits = lastLogits.map { $0.isFinite ? "\($0)" : "null" }.joined(separator: ",")
                 print("{\"tokens\":[\(generated.map(String.init).joined(separator: ","))],\"last_logits\":[\(logits)]}")
             } else {
-                let dtypes = Set(directory.weights.names.compactMap { try? directory.weights.info(named: $0).dtype.safetensorsName })
-                print("model: \(directory.url.path) (\(model.summary); \(dtypes.sorted().joined(separator: ", ")) weights "
-                      + "in \(directory.weights.shardURLs.count) file\(directory.weights.shardURLs.count == 1 ? "" : "s"))")
+                let dtypes = directory.weights.dtypes.map(\.safetensorsName).sorted().joined(separator: ", ")
+                let files = directory.weights.fileURLs.count
+                print("model: \(directory.url.path) (\(model.summary); \(dtypes) weights in \(files) file\(files == 1 ? "" : "s"))")
                 print("prompt:    \(prompt.map(String.init).joined(separator: " "))")
                 print("generated: \(generated.map(String.init).joined(separator: " "))")
             }

@@ -17,6 +17,8 @@ public enum HuggingFaceError: Error, Sendable, CustomStringConvertible {
     case architectureConfig(ArchitectureConfigError)
     /// The safetensors weights are invalid.
     case weights(SafeTensorsError)
+    /// The PyTorch weights (`pytorch_model.bin`) are invalid or refused.
+    case pytorchWeights(PyTorchFileError)
     /// The name mapping failed.
     case rules(StateDictRuleError)
     /// The weights do not fit the model (the whole report).
@@ -37,6 +39,7 @@ public enum HuggingFaceError: Error, Sendable, CustomStringConvertible {
         case let .config(error): return error.description
         case let .architectureConfig(error): return error.description
         case let .weights(error): return error.description
+        case let .pytorchWeights(error): return error.description
         case let .rules(error): return error.description
         case let .load(error): return error.description
         case let .graph(error): return "\(error)"

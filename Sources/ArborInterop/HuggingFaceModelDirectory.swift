@@ -5,7 +5,8 @@ import SafeTensors
 
 /// A Hugging Face model directory: `config.json` beside `model.safetensors`
 /// or shards with a `model.safetensors.index.json`, the layout that
-/// `save_pretrained` writes and `from_pretrained` reads. This is how a model
+/// `save_pretrained` writes and `from_pretrained` reads (or, in a directory
+/// without safetensors, `pytorch_model.bin`, see `HuggingFaceWeights`). This is how a model
 /// crosses between Arbor and PyTorch without a Python step in between.
 ///
 /// ```swift
@@ -18,10 +19,10 @@ public struct HuggingFaceModelDirectory: Sendable {
     /// The bytes of `config.json`.
     public let config: Data
     /// The weights, opened lazily and memory-mapped.
-    public let weights: SafeTensorsCollection
+    public let weights: HuggingFaceWeights
 
     /// Opens a directory, reading `config.json` and every safetensors header
-    /// (not the tensor data).
+    /// (or every PyTorch file's archive directory and pickle), not the tensor data.
     public init(opening url: URL) throws(HuggingFaceError) {
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), isDirectory.boolValue else {
@@ -32,14 +33,14 @@ public struct HuggingFaceModelDirectory: Sendable {
         do { config = Data(try DurableFileSystem.contents(of: configURL)) } catch {
             throw .io(path: configURL.path, reason: "cannot be read: \(error.reason)")
         }
-        do { weights = try SafeTensorsCollection.open(url) } catch { throw .weights(error) }
+        weights = try HuggingFaceWeights.open(url)
         self.url = url
     }
 
     /// The weights as named tensors in file order; f32 tensors are views of
     /// the mapped files, so nothing is copied until a rule or cast needs it.
     public func tensors() throws(HuggingFaceError) -> StateDict {
-        do { return try weights.tensors() } catch { throw .weights(error) }
+        try weights.tensors()
     }
 
     /// The `GPT2Config` that `config.json` describes.

@@ -16,7 +16,7 @@ import Testing
         var last_logits: [Float]
     }
 
-    @Test(arguments: ["llama/single", "llama/sharded", "llama/bf16", "qwen2/single", "qwen2/bf16"])
+    @Test(arguments: ["llama/single", "llama/sharded", "llama/bf16", "llama/bin", "qwen2/single", "qwen2/bf16", "qwen2/bin"])
     func generateMatchesTransformers(directory: String) throws {
         let family = String(directory.prefix { $0 != "/" })
         let suffix = directory.hasSuffix("bf16") ? "_bf16" : ""
@@ -33,6 +33,9 @@ import Testing
                                            "--max-new-tokens", "2"])
         #expect(run.status == 0, "\(run.stderr)")
         #expect(run.stdout.contains("Llama, 2 layers, width 32, 4/2 heads, vocab 256"))
+        let bin = try ArborExecutable.run(["generate", Fixtures.url("llama/bin").path, "--tokens", "5", "--max-new-tokens", "1"])
+        #expect(bin.status == 0, "\(bin.stderr)")
+        #expect(bin.stdout.contains("F32 weights in 1 file"))
         let bert = try ArborExecutable.run(["generate", Fixtures.url("bert/single").path, "--tokens", "5"])
         #expect(bert.status == 1)
         #expect(bert.stderr.contains("model_type \"bert\" is not a decoder Arbor runs"))

@@ -10,7 +10,9 @@ import Testing
 /// made by transformers (Tests/Fixtures/llama, qwen2) loaded into Arbor's
 /// `Llama`, checked against transformers' logits and greedy tokens, and written back.
 @Suite struct LlamaDirectoryTests {
-    static let directories = ["llama/single", "llama/sharded", "llama/bf16", "qwen2/single", "qwen2/sharded", "qwen2/bf16"]
+    /// `bin` holds the `single` tensors as `pytorch_model.bin` only (no safetensors).
+    static let directories = ["llama/single", "llama/sharded", "llama/bf16", "llama/bin",
+                              "qwen2/single", "qwen2/sharded", "qwen2/bf16", "qwen2/bin"]
 
     /// `("llama", "_bf16")` for `llama/bf16`.
     static func family(_ directory: String) -> (String, String) {

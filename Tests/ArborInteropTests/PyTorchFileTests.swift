@@ -75,6 +75,8 @@ import Testing
             Issue.record("legacy file accepted")
         } catch {
             #expect("\(error)".contains("legacy torch.save format"))
+            #expect("\(error)".hasPrefix(Fixtures.url("pytorch/legacy.pt").path + ":"))
+            #expect("\(error)".contains("re-save it with a current torch"))
         }
     }
 

@@ -117,17 +117,7 @@ public final class BERT: Module {
         let (batch, time) = (ids.shape[0], ids.shape[1])
         let types = tokenTypes ?? Tensor([Int64](repeating: 0, count: batch * time), shape: [batch, time])
         precondition(types.shape == ids.shape, "BERT: token types \(types.shape) must match ids \(ids.shape)")
-        var maskBias: Tensor?
-        if let attentionMask {
-            precondition(attentionMask.shape == ids.shape, "BERT: attention mask \(attentionMask.shape) must match ids \(ids.shape)")
-            let mask: [Int] = switch attentionMask.dtype {
-            case .int32: attentionMask.scalars(as: Int32.self).map(Int.init)
-            case .int64: attentionMask.scalars(as: Int64.self).map(Int.init)
-            default: preconditionFailure("BERT: the attention mask must be int32 or int64, got \(attentionMask.dtype)")
-            }
-            // transformers adds the dtype's lowest value at masked keys.
-            maskBias = Tensor(mask.map { $0 == 0 ? -Float.greatestFiniteMagnitude : 0 }, shape: [batch, 1, 1, time])
-        }
+        let maskBias = attentionMask.map { attentionMaskBias($0, matching: ids, layer: "BERT") }
         var x = embeddings(ids, tokenTypes: types)
         for layer in encoder.layer { x = layer(x, maskBias: maskBias) }
         return Output(lastHiddenState: x, poolerOutput: pooler(x))

@@ -49,12 +49,19 @@ public final class Llama: Module {
     }
 
     /// Hidden states `[batch, time, width]` after the final norm for Int64/Int32 token ids `[batch, time]`.
-    public func hidden(_ ids: Tensor) -> Tensor {
+    ///
+    /// `attentionMask` (Int32/Int64, same shape, 1 for a token and 0 for
+    /// padding) lets a padded batch run as transformers runs it: padded keys
+    /// are hidden from every query, positions stay `0..<time` (rotary
+    /// attention depends only on distances, so a left-padded row gives its
+    /// unpadded outputs), and rows at padded positions are meaningless.
+    public func hidden(_ ids: Tensor, attentionMask: Tensor? = nil) -> Tensor {
         precondition(ids.rank == 2, "Llama: ids must be [batch, time], got \(ids.shape)")
         let (cos, sin) = RotaryEmbedding(headDimension: config.headDimension, theta: config.ropeTheta)
             .tables(time: ids.shape[1])
+        let maskBias = attentionMask.map { attentionMaskBias($0, matching: ids, layer: "Llama") }
         var x = model.embed_tokens(ids)
-        for layer in model.layers { x = layer(x, cos: cos, sin: sin) }
+        for layer in model.layers { x = layer(x, cos: cos, sin: sin, maskBias: maskBias) }
         return model.norm(x)
     }
 
@@ -64,8 +71,9 @@ public final class Llama: Module {
         return model.embed_tokens.attend(hidden)
     }
 
-    /// Logits `[batch, time, vocab]` for token ids `[batch, time]`.
-    public func callAsFunction(_ ids: Tensor) -> Tensor {
-        logits(hidden(ids))
+    /// Logits `[batch, time, vocab]` for token ids `[batch, time]` (and an
+    /// optional attention mask for a padded batch, see `hidden(_:attentionMask:)`).
+    public func callAsFunction(_ ids: Tensor, attentionMask: Tensor? = nil) -> Tensor {
+        logits(hidden(ids, attentionMask: attentionMask))
     }
 }

@@ -36,8 +36,9 @@ public final class LlamaAttention: Module {
     }
 
     /// `[batch, time, width]` → same; position i attends to 0…i. `cos`/`sin`
-    /// are `rotary.tables(time:)`, computed once per forward pass.
-    public func callAsFunction(_ input: Tensor, cos: Tensor, sin: Tensor) -> Tensor {
+    /// are `rotary.tables(time:)`, computed once per forward pass; `maskBias`
+    /// `[batch, 1, 1, time]` (from an attention mask) hides padded keys.
+    public func callAsFunction(_ input: Tensor, cos: Tensor, sin: Tensor, maskBias: Tensor? = nil) -> Tensor {
         precondition(input.rank == 3, "LlamaAttention: input must be [batch, time, width], got \(input.shape)")
         let (batch, time) = (input.shape[0], input.shape[1])
         let d = rotary.headDimension
@@ -49,7 +50,8 @@ public final class LlamaAttention: Module {
         let q = rotary(heads(q_proj(input), self.heads), cos: cos, sin: sin)
         let k = repeated(rotary(heads(k_proj(input), keyValueHeads), cos: cos, sin: sin))
         let v = repeated(heads(v_proj(input), keyValueHeads))
-        let scores = matmul(q, k, transposingB: true) * (1 / Float(d).squareRoot())
+        var scores = matmul(q, k, transposingB: true) * (1 / Float(d).squareRoot())
+        if let maskBias { scores = scores + maskBias }
         let attended = matmul(scores.causallyMasked().softmax(), v)   // [batch, heads, time, d]
         do {
             return o_proj(try attended.permuted([0, 2, 1, 3]).reshaped([batch, time, self.heads * d]))

@@ -21,9 +21,9 @@ public final class LlamaDecoderLayer: Module {
         mlp = LlamaMLP(config, key: b)
     }
 
-    /// `[batch, time, width]` → same.
-    public func callAsFunction(_ input: Tensor, cos: Tensor, sin: Tensor) -> Tensor {
-        let x = input + self_attn(input_layernorm(input), cos: cos, sin: sin)
+    /// `[batch, time, width]` → same; `maskBias` as `LlamaAttention` takes it.
+    public func callAsFunction(_ input: Tensor, cos: Tensor, sin: Tensor, maskBias: Tensor? = nil) -> Tensor {
+        let x = input + self_attn(input_layernorm(input), cos: cos, sin: sin, maskBias: maskBias)
         return x + mlp(post_attention_layernorm(x))
     }
 }

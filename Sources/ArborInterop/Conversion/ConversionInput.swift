@@ -20,6 +20,8 @@ struct ConversionInput {
     var model: SafeTensorsSource?
     /// Set when SRC is an Arbor checkpoint.
     var checkpoint: CheckpointSource?
+    /// Set when SRC is PyTorch files (their storages' CRC-32s are checked when written).
+    var pytorch: PyTorchCollection?
 
     /// Opens `source`: a checkpoint verified, safetensors headers read.
     static func open(_ source: ModelConverter.Source) throws -> ConversionInput {
@@ -32,7 +34,7 @@ struct ConversionInput {
         if let pytorch = try PyTorchSource.openIfRecognised(url) {
             return ConversionInput(url: pytorch.url, kind: pytorch.isDirectory ? .huggingFaceDirectory : .safetensorsFile,
                                    tensors: try pytorch.collection.tensors(), files: try readFiles(pytorch.extraFiles),
-                                   model: nil, checkpoint: nil)
+                                   model: nil, checkpoint: nil, pytorch: pytorch.collection)
         }
         let model = try SafeTensorsSource.open(url)
         let tensors = try model.collection.tensors()

@@ -9,11 +9,19 @@ extension ModelConverter {
                           layout: Layout) throws -> Result {
         let metadata = src.model?.collection.metadata ?? ["format": "pt"]
         var written = result(layout, from: src, tensors: tensors)
+        // PyTorch files whose tensors go out unchanged are copied storage by storage, CRC-checked on the way.
+        let copied = options.rules == nil && options.dtype == nil ? src.pytorch : nil
         if layout == .huggingFace {
             let limit = options.maxShardSize ?? src.model.map { Self.sourceShardLimit($0, tensors) } ?? Int.max
+            if let pytorch = src.pytorch, copied == nil || tensors.byteCount > limit { try pytorch.verifyChecksums() }
             let shards = try AtomicDirectory.write(to: destination, replacing: options.force) { staging in
                 for (name, data) in files {
                     try AtomicFile.write([UInt8](data), to: staging.appendingPathComponent(name))
+                }
+                if let copied, tensors.byteCount <= limit {
+                    let url = staging.appendingPathComponent("model.safetensors")
+                    try PyTorchSafeTensorsWriter(collection: copied, tensors: tensors).write(to: url, metadata: metadata)
+                    return ShardedWriteResult(files: [url], indexURL: nil, totalSize: tensors.byteCount)
                 }
                 return try SafeTensorsWriter.writeSharded(tensors, to: staging, maxShardSize: limit, baseName: "model",
                                                           metadata: metadata)
@@ -24,7 +32,12 @@ extension ModelConverter {
                 throw ModelConverterError.fileWouldShard(destination.path, (tensors.byteCount + limit - 1) / limit)
             }
             // AtomicFile writes a temporary sibling and renames it over DST.
-            try SafeTensorsWriter.write(tensors, metadata: metadata, to: destination)
+            if let copied {
+                try PyTorchSafeTensorsWriter(collection: copied, tensors: tensors).write(to: destination, metadata: metadata)
+            } else {
+                try src.pytorch?.verifyChecksums()
+                try SafeTensorsWriter.write(tensors, metadata: metadata, to: destination)
+            }
             written.weightFiles = [destination]
             written.omittedFiles = files.map(\.name)
         }

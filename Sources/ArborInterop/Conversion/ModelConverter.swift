@@ -158,6 +158,8 @@ public struct ModelConverter: Sendable {
         var done = 0
         let layout = options.layout ?? (src.kind == .checkpoint ? .checkpoint
             : src.kind == .huggingFaceDirectory ? .huggingFace : .singleFile)
+        // Outputs other than safetensors (written in ModelConverter+SafeTensors) check PyTorch CRCs first.
+        if options.model != nil || layout == .checkpoint { try src.pytorch?.verifyChecksums() }
         var result: Result
         if let model = options.model {
             result = try convert(tensors, through: model, from: src, layout: layout)

@@ -27,6 +27,8 @@ public struct PyTorchFile: Sendable {
         public var record: PyTorchTensorRecord
         /// The bytes of the storage in the file.
         public var storageRange: Range<Int>
+        /// The CRC-32 the archive records for the storage's entry.
+        public var storageCRC32: UInt32 = 0
 
         /// Bytes of the tensor's own data (elements × element size).
         public var byteCount: Int { record.dtype.byteCount(forElements: Tensor.elementCount(of: record.shape)) ?? 0 }
@@ -81,21 +83,21 @@ public struct PyTorchFile: Sendable {
         let pickleRange = try archive.dataRange(of: pickle, in: bytes)
         var entries: [Entry] = []
         var positions: [String: Int] = [:]
-        var storages: [String: Range<Int>] = [:]
+        var storages: [String: (range: Range<Int>, crc: UInt32)] = [:]
         for (name, record) in try Self.records(pickle: UnsafeRawBufferPointer(rebasing: bytes[pickleRange]), file: file) {
-            let range: Range<Int>
+            let storage: (range: Range<Int>, crc: UInt32)
             if let known = storages[record.storage.key] {
-                range = known
+                storage = known
             } else {
                 guard let entry = archive.entry(named: prefix + "data/" + record.storage.key) else {
                     throw .badTensor(file: file, tensor: name, reason: "its storage data/\(record.storage.key) is not in the archive")
                 }
-                range = try archive.dataRange(of: entry, in: bytes)
-                storages[record.storage.key] = range
+                storage = (try archive.dataRange(of: entry, in: bytes), entry.crc32)
+                storages[record.storage.key] = storage
             }
-            try Self.check(record, storage: range, name: name, file: file)
+            try Self.check(record, storage: storage.range, name: name, file: file)
             positions[name] = entries.count
-            entries.append(Entry(name: name, record: record, storageRange: range))
+            entries.append(Entry(name: name, record: record, storageRange: storage.range, storageCRC32: storage.crc))
         }
         self.entries = entries
         self.positions = positions
@@ -143,8 +145,8 @@ public struct PyTorchFile: Sendable {
         // The legacy format starts with a pickled magic number: PROTO 2, LONG1 of 10 bytes.
         if bytes.count >= 4, bytes[0] == 0x80, bytes[2] == 0x8A, bytes[3] == 0x0A {
             throw .notPyTorchZip(file: file, reason: "the legacy torch.save format (before torch 1.6, or "
-                + "_use_new_zipfile_serialization=False), which Arbor does not read; load and re-save it with a "
-                + "current torch (torch.save(torch.load(path, weights_only=True), path))")
+                + "_use_new_zipfile_serialization=False), which Arbor does not read; re-save it with a current torch: "
+                + "torch.save(torch.load(path, weights_only=True), path)")
         }
         throw .notPyTorchZip(file: file, reason: "not a torch.save zip archive (it does not start with a ZIP local header)")
     }

@@ -24,6 +24,9 @@ public enum PyTorchFileError: Error, Equatable, Sendable, CustomStringConvertibl
     case unsupportedDType(file: String, tensor: String, dtype: String)
     /// A tensor of this name was not found.
     case tensorNotFound(file: String, tensor: String)
+    /// A storage's bytes do not match the CRC-32 the archive records for its
+    /// entry: the file was damaged after `torch.save` wrote it.
+    case checksumMismatch(file: String, entry: String, expected: UInt32, actual: UInt32)
     /// The `pytorch_model.bin.index.json` is invalid, or two files hold one name.
     case index(SafeTensorsError)
 
@@ -43,7 +46,16 @@ public enum PyTorchFileError: Error, Equatable, Sendable, CustomStringConvertibl
         case let .unsupportedDType(file, tensor, dtype):
             "\(file): tensor \"\(tensor)\" has dtype \(dtype), which Arbor cannot hold; convert it in PyTorch first"
         case let .tensorNotFound(file, tensor): "\(file): no tensor \"\(tensor)\""
+        case let .checksumMismatch(file, entry, expected, actual):
+            "\(file): entry \"\(entry)\" is damaged: its bytes have CRC-32 \(hex(actual)) but the archive records "
+                + "\(hex(expected)); get the file again (re-download or re-save it)"
         case let .index(error): error.description
         }
     }
+}
+
+/// `0x1234abcd`, the usual way to print a CRC.
+private func hex(_ value: UInt32) -> String {
+    let digits = String(value, radix: 16)
+    return "0x" + String(repeating: "0", count: 8 - digits.count) + digits
 }

@@ -25,6 +25,8 @@ public struct ZipArchive: Sendable {
         public var size: Int
         /// Offset of the entry's local header.
         public var localHeaderOffset: Int
+        /// The CRC-32 of the entry's uncompressed bytes, as the central directory records it.
+        public var crc32: UInt32 = 0
     }
 
     /// The entries in central-directory order.
@@ -102,6 +104,7 @@ public struct ZipArchive: Sendable {
         }
         let flags = try reader.u16(start + 8)
         let method = try reader.u16(start + 10)
+        let crc = try reader.u32(start + 16)
         var compressed = Int(try reader.u32(start + 20))
         var size = Int(try reader.u32(start + 24))
         let nameLength = Int(try reader.u16(start + 28))
@@ -140,7 +143,7 @@ public struct ZipArchive: Sendable {
             extra = body + fieldLength
         }
         cursor = next
-        return Entry(name: name, method: method, compressedSize: compressed, size: size, localHeaderOffset: offset)
+        return Entry(name: name, method: method, compressedSize: compressed, size: size, localHeaderOffset: offset, crc32: crc)
     }
 
     /// The entry named `name`, or `nil`.

@@ -14,6 +14,11 @@ weights in several shards + model.safetensors.index.json) and bf16/ (the model
 cast to bfloat16). Reference outputs go to <family>/reference.safetensors and a
 description (config, ids, greedy continuations, versions) to reference.json.
 
+Also bin/ (config.json + pytorch_model.bin: torch.save of single/'s tensors,
+no safetensors, for loading .bin-only directories) and padded.safetensors
+(a padded batch: PADDED_IDS with PADDED_MASK, left- and right-padded rows,
+and transformers' logits for it).
+
 Run from anywhere:  python3 Tests/Fixtures/llama/make_fixtures.py [llama|qwen2 ...]
 Re-running gives the same bytes (single-threaded CPU, fixed seeds).
 """
@@ -45,6 +50,12 @@ PROMPT = [5, 17, 42]
 MAX_NEW_TOKENS = 8
 SHARD_SIZE = "40KB"
 EOS = 255
+PADDED_IDS = [
+    [EOS, EOS, EOS, 5, 17, 42, 99, 3],   # left-padded
+    [200, 1, 64, 64, 13, EOS, EOS, EOS],  # right-padded
+    [9, 8, 7, 6, 5, 4, 3, 2],             # no padding
+]
+PADDED_MASK = [[0, 0, 0, 1, 1, 1, 1, 1], [1, 1, 1, 1, 1, 0, 0, 0], [1] * 8]
 
 SIZES = dict(vocab_size=256, hidden_size=32, intermediate_size=64, num_hidden_layers=2, num_attention_heads=4,
              max_position_embeddings=64, rms_norm_eps=1e-6, bos_token_id=EOS, eos_token_id=EOS)
@@ -139,7 +150,30 @@ def make(family):
         "max_abs_diff_f32_vs_bf16_weights": float((logits - logits_bf16).abs().max()),
     }
     (here / "reference.json").write_text(json.dumps(ref, indent=1) + "\n")
+    make_bin(here)
+    make_padded(here, ref32)
     print(f"{family}: shards {shards}; greedy f32 {gen32} bf16 {gen16}; saved {len(saved)} tensors")
+
+
+def make_bin(here):
+    """bin/: single/'s config and tensors, the weights as torch.save writes them."""
+    import shutil
+    from safetensors.torch import load_file
+    out = fresh(here / "bin")
+    for name in ("config.json", "generation_config.json"):
+        shutil.copy(here / "single" / name, out / name)
+    torch.save(load_file(str(here / "single" / "model.safetensors")), out / "pytorch_model.bin")
+
+
+def make_padded(here, model):
+    """padded.safetensors: a padded batch and transformers' logits for it (with the attention mask)."""
+    ids = torch.tensor(PADDED_IDS, dtype=torch.long)
+    mask = torch.tensor(PADDED_MASK, dtype=torch.long)
+    with torch.no_grad():
+        logits = model(input_ids=ids, attention_mask=mask).logits
+    save_file({"input_ids": ids, "attention_mask": mask, "logits": logits.contiguous()}, str(here / "padded.safetensors"),
+              metadata={"producer": f"Arbor Tests/Fixtures/llama/make_fixtures.py {here.name}",
+                        "note": "logits at padded positions are not meaningful; compare where attention_mask is 1"})
 
 
 def main():

@@ -11,6 +11,10 @@
                                with safe_serialization=False lays them out)
   sharded.safetensors          the Python path for the merged shards
   legacy.pt                    _use_new_zipfile_serialization=False (refused)
+  corrupt_crc.pt               a valid torch.save whose storage data/0 (the
+                               first written, so the next is read ahead when
+                               it fails) has one byte flipped after writing:
+                               its CRC-32 no longer matches (refused by name)
   malicious/<case>.pt          pickles made with `pickle` itself (or by hand),
                                each inside a valid torch zip so it reaches the
                                pickle reader; loading any with torch.load
@@ -150,6 +154,21 @@ def malicious_cases():
     ]
 
 
+def make_corrupt_crc(path: Path):
+    """A torch.save archive with one byte of storage data/0 flipped (the CRC-32 in the archive is left as it was)."""
+    import zipfile
+    torch.save(OrderedDict(a=torch.arange(4, dtype=torch.float32), b=torch.arange(6, dtype=torch.float32)), path)
+    data = bytearray(path.read_bytes())
+    with zipfile.ZipFile(path) as archive:
+        info = next(i for i in archive.infolist() if i.filename.endswith("/data/0"))
+    # The data starts after the 30-byte local header, its name and its extra field.
+    name_length = int.from_bytes(data[info.header_offset + 26:info.header_offset + 28], "little")
+    extra_length = int.from_bytes(data[info.header_offset + 28:info.header_offset + 30], "little")
+    start = info.header_offset + 30 + name_length + extra_length
+    data[start + 5] ^= 0x40
+    path.write_bytes(bytes(data))
+
+
 def main():
     for folder in ("valid", "sharded", "malicious"):
         shutil.rmtree(HERE / folder, ignore_errors=True)
@@ -181,6 +200,7 @@ def main():
     python_path(None, HERE / "sharded.safetensors", merged)
 
     torch.save(OrderedDict(w=torch.ones(2)), HERE / "legacy.pt", _use_new_zipfile_serialization=False)
+    make_corrupt_crc(HERE / "corrupt_crc.pt")
 
     manifest = {"versions": {"python": sys.version.split()[0], "torch": torch.__version__.split("+")[0],
                              "safetensors": safetensors.__version__}, "malicious": {}}
