@@ -67,6 +67,7 @@ struct SafeTensorsDemo {
         var checked = 0
         let verifySeconds = try seconds {
             for (name, original) in tensors {
+                // `file` was set by the `seconds` block above, which threw otherwise.
                 let fromFile = try file!.tensor(named: name)
                 let fromShards = try collection.tensor(named: name)
                 guard fromFile.isMemoryMapped, fromShards.isMemoryMapped else {

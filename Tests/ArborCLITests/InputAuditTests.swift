@@ -1,0 +1,79 @@
+import Arbor
+import ArborCheckpoint
+import ArborTestSupport
+import Foundation
+import Testing
+
+/// Traps the input audit (docs/hardening.md) found reachable from file
+/// contents, each met the way a user meets it: through `arbor`, with a one-line
+/// error naming the file and exit status 1 instead of a signal.
+@Suite struct InputAuditTests {
+    /// Expects a one-line error on standard error naming `file`, exit status 1, no signal.
+    private func expectRefused(_ outcome: ArborExecutable.Outcome, naming file: String, _ context: String,
+                               sourceLocation: SourceLocation = #_sourceLocation) {
+        #expect(!outcome.signaled, "\(context) died with signal \(outcome.status): \(outcome.stderr)",
+                sourceLocation: sourceLocation)
+        #expect(outcome.status == 1, "\(context): \(outcome.stderr)", sourceLocation: sourceLocation)
+        #expect(outcome.stderr.contains(file), "\(context): \(outcome.stderr)", sourceLocation: sourceLocation)
+        #expect(outcome.stderr.split(separator: "\n").count == 1, "\(context): \(outcome.stderr)",
+                sourceLocation: sourceLocation)
+    }
+
+    /// Llama and BERT sizes whose weights fit in an `Int` as elements but not
+    /// as bits died with SIGILL in `Tensor.abstract` (and BERT's
+    /// `type_vocab_size` was not checked at all); now the fields are named.
+    @Test(arguments: [
+        ("llama/single", #"{"vocab_size": 1000000000, "hidden_size": 1000000000}"#),
+        ("bert/single", #"{"type_vocab_size": 100000000000000000}"#),
+        ("bert/single", #"{"type_vocab_size": 1000000000000000000}"#),
+    ])
+    func llamaAndBERTSizesTooLargeToAddressAreRefused(fixture: String, json: String) throws {
+        let changes = try #require(try JSONSerialization.jsonObject(with: Data(json.utf8)) as? [String: Any])
+        let temp = try TemporaryDirectory()
+        let model = try GenerateCommandTests.absurdModel(temp, changes, fixture: fixture)
+        let bert = fixture.hasPrefix("bert")
+        for arguments in [[bert ? "embed" : "generate", model.path, "--tokens", "5"],
+                          ["convert", model.path, temp.file("out").path, "--model", bert ? "bert" : "llama"]] {
+            let outcome = try ArborExecutable.run(arguments, timeout: 120)
+            expectRefused(outcome, naming: "config.json", "\(arguments[0]) \(json)")
+            #expect(outcome.stderr.contains("multiply to more elements"), "\(outcome.stderr)")
+        }
+    }
+
+    /// A `tree.json` leaf shape with a negative or overflowing dimension went
+    /// unchecked into `IndexBox(covering:)` and `Tensor.abstract` when a
+    /// command read the item (SIGILL); now `tree.json` and the leaf are named.
+    /// The checksums are rewritten too, so only the shape is wrong.
+    @Test(arguments: [[-1], [4_294_967_296, 4_294_967_296]])
+    func treeJSONShapesAreCheckedBeforeUse(shape: [Int]) async throws {
+        let directory = try TemporaryDirectory(prefix: "arbor-cli-audit")
+        let run = directory.url.appendingPathComponent("run")
+        let manager = try CheckpointManager(directory: run)
+        let state = try State(flat: [(Path(["weight"]), VariableState(kind: .param, value: Tensor([Float(1), 2, 3])))])
+        try await manager.save(step: 10, items: ["params": .state(state)])
+        try await manager.close()
+        let step = run.appendingPathComponent("step_00000010")
+
+        let treeURL = step.appendingPathComponent("params/tree.json")
+        var tree = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: treeURL)) as? [String: Any])
+        var leaves = try #require(tree["leaves"] as? [[String: Any]])
+        leaves[0]["shape"] = shape
+        tree["leaves"] = leaves
+        try JSONSerialization.data(withJSONObject: tree).write(to: treeURL)
+        let metadataURL = step.appendingPathComponent("checkpoint.json")
+        var metadata = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: metadataURL)) as? [String: Any])
+        var files = try #require(metadata["files"] as? [String: Any])
+        let digest = try FileDigest.sha256(of: treeURL)
+        files["params/tree.json"] = ["bytes": digest.bytes, "sha256": digest.sha256]
+        metadata["files"] = files
+        try JSONSerialization.data(withJSONObject: metadata).write(to: metadataURL)
+
+        for arguments in [["convert", step.path, directory.file("out").path, "--to", "hf"],
+                          ["convert", step.path, directory.file("out.safetensors").path],
+                          ["inspect", step.path]] {
+            let outcome = try ArborExecutable.run(arguments, timeout: 120)
+            expectRefused(outcome, naming: "tree.json", "\(arguments.joined(separator: " ")) with shape \(shape)")
+            #expect(outcome.stderr.contains("invalid shape"), "\(outcome.stderr)")
+        }
+    }
+}
