@@ -2,6 +2,7 @@ import Arbor
 import ArborCheckpoint
 import ArborTestSupport
 import Foundation
+import SafeTensors
 import Testing
 
 /// Traps the input audit (docs/hardening.md) found reachable from file
@@ -75,5 +76,48 @@ import Testing
             expectRefused(outcome, naming: "tree.json", "\(arguments.joined(separator: " ")) with shape \(shape)")
             #expect(outcome.stderr.contains("invalid shape"), "\(outcome.stderr)")
         }
+    }
+
+    /// A `torch.save` file of a few hundred bytes whose one float is viewed
+    /// with stride 0 as terabytes died with SIGABRT in `convert` and `diff`
+    /// (a failed allocation), and `inspect` printed 0 bytes for it; now the
+    /// view is refused when the file is opened, naming the file and tensor.
+    @Test(arguments: ["expanded_4tib.pt", "expanded_huge.pt"])
+    func aStrideZeroViewAskingForTerabytesIsRefused(fixture: String) throws {
+        let file = Fixtures.url("pytorch/\(fixture)")
+        let temp = try TemporaryDirectory()
+        for (arguments, status) in [(["inspect", file.path], Int32(1)),
+                                    (["convert", file.path, temp.file("out.safetensors").path], 1),
+                                    (["diff", file.path, file.path], 2)] {
+            let outcome = try ArborExecutable.run(arguments, timeout: 120)
+            #expect(!outcome.signaled, "\(arguments[0]) died with signal \(outcome.status): \(outcome.stderr)")
+            #expect(outcome.status == status, "\(arguments[0]): \(outcome.stderr)")
+            #expect(outcome.stderr.contains(fixture) && outcome.stderr.contains("\"w\""), "\(outcome.stderr)")
+            #expect(outcome.stderr.contains("more than this machine's memory"), "\(outcome.stderr)")
+        }
+    }
+
+    /// An empty tensor may declare absurd other dimensions (`[0, 2^40, 2^40]`
+    /// is a valid safetensors shape, as in the reference library): `convert
+    /// --rules` with a split or a fuse overflowed computing its row size
+    /// (SIGILL). Now empty tensors are split and fused without one.
+    @Test func emptyTensorsWithAbsurdDimensionsSplitAndFuse() throws {
+        let temp = try TemporaryDirectory()
+        let file = temp.file("empty.safetensors")
+        let shape = "[0,1099511627776,1099511627776]"
+        var header = Array(("{\"a.q\":{\"dtype\":\"F32\",\"shape\":\(shape),\"data_offsets\":[0,0]},"
+            + "\"a.k\":{\"dtype\":\"F32\",\"shape\":\(shape),\"data_offsets\":[0,0]}}").utf8)
+        header += Array(repeating: UInt8(ascii: " "), count: (8 - header.count % 8) % 8)
+        try Data(withUnsafeBytes(of: UInt64(header.count).littleEndian) { Array($0) } + header).write(to: file)
+        let rules = temp.file("rules.json")
+        try Data((#"{"name": "rules.json", "rules": [{"op": "fuse", "parts": [".q", ".k"], "to": ".qk", "axis": 0}, "#
+            + #"{"op": "split", "match": ".qk", "into": [".x", ".y"], "axis": 1}]}"#).utf8).write(to: rules)
+        let out = temp.file("out.safetensors")
+        let outcome = try ArborExecutable.run(["convert", file.path, out.path, "--rules", rules.path], timeout: 120)
+        #expect(!outcome.signaled, "convert died with signal \(outcome.status): \(outcome.stderr)")
+        #expect(outcome.status == 0, "\(outcome.stderr)")
+        let written = try SafeTensorsFile(contentsOf: out)
+        #expect(written.names.sorted() == ["a.x", "a.y"])
+        #expect(written.info(named: "a.x")?.shape == [0, 549_755_813_888, 1_099_511_627_776])
     }
 }

@@ -11,6 +11,10 @@
                                with safe_serialization=False lays them out)
   sharded.safetensors          the Python path for the merged shards
   legacy.pt                    _use_new_zipfile_serialization=False (refused)
+  expanded_4tib.pt             one float expanded (stride 0) to 2^30 x 2^10: 4 TiB
+                               gathered (refused: more than the machine's memory)
+  expanded_huge.pt             one float expanded to 2^40 x 2^20 (refused: too
+                               many elements to address)
   malicious/<case>.pt          pickles made with `pickle` itself (or by hand),
                                each inside a valid torch zip so it reaches the
                                pickle reader; loading any with torch.load
@@ -181,6 +185,9 @@ def main():
     python_path(None, HERE / "sharded.safetensors", merged)
 
     torch.save(OrderedDict(w=torch.ones(2)), HERE / "legacy.pt", _use_new_zipfile_serialization=False)
+    # A few hundred bytes asking for terabytes: one stored float, viewed with stride 0.
+    torch.save(OrderedDict(w=torch.ones(1).expand(2**30, 2**10)), HERE / "expanded_4tib.pt")
+    torch.save(OrderedDict(w=torch.ones(1).expand(2**40, 2**20)), HERE / "expanded_huge.pt")
 
     manifest = {"versions": {"python": sys.version.split()[0], "torch": torch.__version__.split("+")[0],
                              "safetensors": safetensors.__version__}, "malicious": {}}
