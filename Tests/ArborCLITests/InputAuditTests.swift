@@ -1,4 +1,3 @@
-import Arbor
 import ArborCheckpoint
 import ArborTestSupport
 import Foundation
@@ -47,14 +46,7 @@ import Testing
     /// The checksums are rewritten too, so only the shape is wrong.
     @Test(arguments: [[-1], [4_294_967_296, 4_294_967_296]])
     func treeJSONShapesAreCheckedBeforeUse(shape: [Int]) async throws {
-        let directory = try TemporaryDirectory(prefix: "arbor-cli-audit")
-        let run = directory.url.appendingPathComponent("run")
-        let manager = try CheckpointManager(directory: run)
-        let state = try State(flat: [(Path(["weight"]), VariableState(kind: .param, value: Tensor([Float(1), 2, 3])))])
-        try await manager.save(step: 10, items: ["params": .state(state)])
-        try await manager.close()
-        let step = run.appendingPathComponent("step_00000010")
-
+        let (directory, step) = try await CheckpointNameTests.makeStep(prefix: "arbor-cli-audit")
         let treeURL = step.appendingPathComponent("params/tree.json")
         var tree = try #require(try JSONSerialization.jsonObject(with: Data(contentsOf: treeURL)) as? [String: Any])
         var leaves = try #require(tree["leaves"] as? [[String: Any]])
