@@ -106,6 +106,7 @@ struct CheckpointInspection: Codable {
             var table = TextTable(headers: ["path", "kind", "dtype", "global shape", "sharding", "stored regions"],
                                   rightAligned: [])
             for leaf in leaves {
+                // Keys come from `axes` itself: the lookup cannot miss.
                 let mesh = leaf.mesh.map { axes in " over " + axes.keys.sorted().map { "\($0)=\(axes[$0]!)" }.joined(separator: ",") } ?? ""
                 let regions = leaf.aliasOf.map { "alias of \($0)" } ?? leaf.regions.map { region in
                     let box = "[" + region.box.map { "\($0[0])..<\($0[1])" }.joined(separator: ", ") + "]"

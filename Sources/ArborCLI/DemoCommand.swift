@@ -1,3 +1,4 @@
+import ArborCheckpoint
 import ArborTensor
 import ArgumentParser
 import Foundation
@@ -17,6 +18,13 @@ struct DemoCommand: AsyncParsableCommand {
         try await Terminal.failing {
             let (root, temporary) = try workingDirectory()
             defer { if temporary { try? FileManager.default.removeItem(at: root) } }
+            // One demo per work directory: a second one would race on its safetensors
+            // and interop files (the checkpoint manager locks only its own directory).
+            let lock: DirectoryLock
+            do { lock = try DirectoryLock(directory: root, wait: false) } catch let CheckpointError.locked(_, pid) {
+                throw DemoError.busy(root.path, pid: pid)
+            }
+            defer { withExtendedLifetime(lock) {} }
             print("Arbor demo — working in \(temporary ? "a temporary directory" : root.path)\n")
             try SafeTensorsDemo(root: root.appendingPathComponent("safetensors", isDirectory: true)).run()
             try await CheckpointDemo(checkpoints: root.appendingPathComponent("checkpoints", isDirectory: true)).run()
@@ -67,6 +75,7 @@ struct SafeTensorsDemo {
         var checked = 0
         let verifySeconds = try seconds {
             for (name, original) in tensors {
+                // `file` was set by the `seconds` block above, which threw otherwise.
                 let fromFile = try file!.tensor(named: name)
                 let fromShards = try collection.tensor(named: name)
                 guard fromFile.isMemoryMapped, fromShards.isMemoryMapped else {
@@ -113,9 +122,14 @@ struct SafeTensorsDemo {
 /// A demo step whose own check failed (which would be a bug in Arbor).
 enum DemoError: Error, CustomStringConvertible {
     case check(String)
+    /// Another `arbor demo` (its pid, when known) holds the work directory.
+    case busy(String, pid: Int?)
     var description: String {
         switch self {
         case .check(let message): "demo self-check failed: \(message)"
+        case let .busy(path, pid):
+            "\(path): another arbor demo (\(pid.map { "pid \($0)" } ?? "unknown pid")) is using this work directory; "
+                + "wait for it to finish or pass another --workdir"
         }
     }
 }

@@ -11,7 +11,19 @@ extension Inspection {
     static func make(pytorch collection: PyTorchCollection, url: URL, checksums: Bool) throws -> Inspection {
         var files: [File] = []
         var tensors: [Entry] = []
-        let totalBytes = collection.files.reduce(0) { $0 + $1.entries.reduce(0) { $0 + $1.byteCount } }
+        // Views may repeat their storage (stride 0), so the sum is checked: a pickle can list one
+        // storage under many names.
+        var totalBytes = 0
+        for file in collection.files {
+            for entry in file.entries {
+                let (sum, overflow) = totalBytes.addingReportingOverflow(entry.byteCount)
+                if overflow {
+                    throw PyTorchFileError.badTensor(file: file.url.path, tensor: entry.name,
+                                                     reason: "the file's tensor sizes add up to more than \(Int.max) bytes")
+                }
+                totalBytes = sum
+            }
+        }
         let progress = ProgressBar("hashing", total: checksums ? totalBytes : 0)
         for file in collection.files {
             files.append(File(file: file.url.path, fileSize: file.mapping.byteCount, headerLen: 0, metadata: nil,

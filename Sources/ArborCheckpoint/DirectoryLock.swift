@@ -11,16 +11,17 @@ import Darwin
 /// race on the same steps. The holder's pid is written into the file, so a
 /// second writer can say who holds it. The lock is released when this object
 /// is released (or the process dies: the kernel drops `flock` locks with the
-/// descriptor), so a killed run never leaves a stale lock behind.
-final class DirectoryLock: Sendable {
+/// descriptor), so a killed run never leaves a stale lock behind. `arbor demo
+/// --workdir` takes the same lock on its work directory.
+package final class DirectoryLock: Sendable {
     /// The lock file's name in a run directory; neither a step nor a leftover.
-    static let fileName = ".arbor-lock"
+    package static let fileName = ".arbor-lock"
 
     private let descriptor: Int32
 
     /// Takes the lock on `directory` (which must exist). Fails at once with
     /// `CheckpointError.locked` when another writer holds it, unless `wait`.
-    init(directory: URL, wait: Bool) throws(CheckpointError) {
+    package init(directory: URL, wait: Bool) throws(CheckpointError) {
         let url = directory.appendingPathComponent(DirectoryLock.fileName)
         let fd = open(url.path, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
         guard fd >= 0 else {
@@ -47,10 +48,16 @@ final class DirectoryLock: Sendable {
         close(descriptor)
     }
 
-    /// The pid recorded in the lock file, if it holds one.
+    /// The pid recorded in the lock file, if it holds one. The holder writes it
+    /// just after taking the lock, so an empty file is read again for up to 0.1 s.
     private static func holder(_ fd: Int32) -> Int? {
         var buffer = [UInt8](repeating: 0, count: 32)
-        let count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+        var count = 0
+        for attempt in 0..<50 {
+            count = buffer.withUnsafeMutableBytes { pread(fd, $0.baseAddress, $0.count, 0) }
+            if count > 0 || attempt == 49 { break }
+            usleep(2_000)
+        }
         guard count > 0 else { return nil }
         return Int(String(decoding: buffer[0..<count], as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines))
     }

@@ -19,6 +19,8 @@ final class StateItemReader {
     let tree: TreeFile
     let copy: Bool
     private let treeURL: URL
+    /// Every leaf with an abstract value, from the checked `tree.json`.
+    private let checkedState: State
     private var files: [String: SafeTensorsFile] = [:]
     /// Position of each leaf in `tree.leaves`.
     private let positions: [Path: Int]
@@ -37,10 +39,8 @@ final class StateItemReader {
         do { parsed = try JSONDecoder().decode(TreeFile.self, from: Data(bytes)) } catch {
             throw .corrupt(path: treeURL.path, reason: "not a valid \(TreeFile.fileName): \(error)")
         }
-        guard parsed.formatVersion <= TreeFile.currentFormatVersion else {
-            throw .unsupportedVersion(path: treeURL.path, version: parsed.formatVersion,
-                                      supported: TreeFile.currentFormatVersion)
-        }
+        // Shapes, dtypes and aliases are checked before any of them sizes a box or a tensor.
+        checkedState = try parsed.checkedAbstractState(path: treeURL.path)
         tree = parsed
         var positions: [Path: Int] = [:]
         for (index, leaf) in parsed.leaves.enumerated() { positions[Path(leaf.path)] = index }
@@ -77,15 +77,7 @@ final class StateItemReader {
 
     /// Every leaf with an abstract value of its global shape: what validation
     /// against a target needs, without touching a data file.
-    func abstractState() throws(CheckpointError) -> State {
-        var entries: [(Path, VariableState)] = []
-        for leaf in tree.leaves {
-            entries.append((Path(leaf.path), VariableState(
-                kind: VariableKind(leaf.kind), value: Tensor.abstract(shape: leaf.shape, dtype: try dtype(of: leaf)),
-                metadata: leaf.metadata ?? VariableMetadata())))
-        }
-        return try makeState(entries)
-    }
+    func abstractState() -> State { checkedState }
 
     /// The leaf stored at `path`, following an alias to the leaf holding the bytes.
     func storedLeaf(at path: Path) -> TreeFile.Leaf? {

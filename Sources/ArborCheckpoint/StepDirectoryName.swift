@@ -11,6 +11,8 @@ public enum StepDirectoryName {
 
     /// The directory name for `step` (which must be non-negative).
     public static func name(for step: Int) -> String {
+        // `CheckpointManager.save` throws `.invalidStep` for a negative step before naming it;
+        // steps read back come from `step(fromName:)`, which yields only digits.
         precondition(step >= 0, "checkpoint steps are non-negative, got \(step)")
         let digits = String(step)
         return prefix + String(repeating: "0", count: max(0, width - digits.count)) + digits

@@ -13,8 +13,17 @@ extension TreeFile {
         do { tree = try JSONDecoder().decode(TreeFile.self, from: data) } catch {
             throw .corrupt(path: path, reason: "not a valid \(fileName): \(error)")
         }
-        guard tree.formatVersion <= currentFormatVersion else {
-            throw .unsupportedVersion(path: path, version: tree.formatVersion, supported: currentFormatVersion)
+        return try tree.checkedAbstractState(path: path)
+    }
+
+    /// The version, every dtype, shape and alias checked, and the item's State
+    /// with abstract values; `path` names `tree.json` in errors. Everything
+    /// that reads a `tree.json` goes through here before using a shape, so a
+    /// negative or overflowing dimension is an error, never a trap.
+    func checkedAbstractState(path: String) throws(CheckpointError) -> State {
+        let tree = self
+        guard tree.formatVersion <= TreeFile.currentFormatVersion else {
+            throw .unsupportedVersion(path: path, version: tree.formatVersion, supported: TreeFile.currentFormatVersion)
         }
         var shapes: [Path: (shape: [Int], dtype: DType)] = [:]
         var entries: [(Path, VariableState)] = []

@@ -3,7 +3,8 @@ import ArborTensor
 
 /// The byte layout collectives use to send tensors and shards: little-endian
 /// Int64 headers followed by raw element bytes. Only ranks of one job read
-/// it, so it needs no versioning.
+/// it, so it needs no versioning; lengths are still checked without overflow,
+/// so a garbled message is a `ProcessGroupError`, not a trap.
 enum WireFormat {
     struct Writer {
         var bytes: [UInt8] = []
@@ -41,7 +42,7 @@ enum WireFormat {
         init(_ bytes: [UInt8]) { self.bytes = bytes }
 
         mutating func int() throws(ProcessGroupError) -> Int {
-            guard offset + 8 <= bytes.count else { throw .mismatch("truncated message (\(bytes.count) bytes)") }
+            guard bytes.count - offset >= 8 else { throw .mismatch("truncated message (\(bytes.count) bytes)") }
             var value: Int64 = 0
             withUnsafeMutableBytes(of: &value) { $0.copyBytes(from: bytes[offset..<(offset + 8)]) }
             offset += 8
@@ -50,7 +51,7 @@ enum WireFormat {
 
         mutating func tensor() throws(ProcessGroupError) -> Tensor {
             let nameLength = try int()
-            guard nameLength >= 0, offset + nameLength <= bytes.count,
+            guard nameLength >= 0, nameLength <= bytes.count - offset,
                   let dtype = DType(rawValue: String(decoding: bytes[offset..<(offset + nameLength)], as: UTF8.self)) else {
                 throw .mismatch("unreadable dtype in message")
             }
@@ -60,7 +61,7 @@ enum WireFormat {
             var shape: [Int] = []
             for _ in 0..<rank { shape.append(try int()) }
             let count = try int()
-            guard count >= 0, offset + count <= bytes.count else { throw .mismatch("truncated tensor in message") }
+            guard count >= 0, count <= bytes.count - offset else { throw .mismatch("truncated tensor in message") }
             defer { offset += count }
             do {
                 return try bytes[offset..<(offset + count)].withUnsafeBytes { (raw) throws(TensorError) in
@@ -73,10 +74,14 @@ enum WireFormat {
 
         mutating func shards() throws(ProcessGroupError) -> [ShardedTensor.Shard] {
             var result: [ShardedTensor.Shard] = []
-            for _ in 0..<(try int()) {
+            let shardCount = try int()
+            guard shardCount >= 0 else { throw .mismatch("\(shardCount) shards in message") }
+            for _ in 0..<shardCount {
                 let device = try int()
                 var ranges: [Range<Int>] = []
-                for _ in 0..<(try int()) {
+                let rank = try int()
+                guard (0...64).contains(rank) else { throw .mismatch("box rank \(rank) in message") }
+                for _ in 0..<rank {
                     let lower = try int(), upper = try int()
                     guard lower <= upper else { throw .mismatch("box range \(lower)..<\(upper) in message") }
                     ranges.append(lower..<upper)

@@ -130,9 +130,11 @@ public final class TwoSpiralsExample {
     public func restore(_ state: State) throws {
         try Graph.update(model, state.subtree(at: Path(["model"])))
         try optimizer.load(state.subtree(at: Path(["optimizer"])))
-        guard let step = state[Path(["step"])], step.dtype == .int64, step.value.elementCount == 1 else {
-            throw OptimizerError.invalidState(path: Path(["step"]), reason: "needs an Int64 scalar step")
+        guard let step = state[Path(["step"])], step.dtype == .int64, step.value.elementCount == 1,
+              let count = step.value.scalars(as: Int64.self).first, count >= 0, count < Int64.max else {
+            // A negative step would pick a batch before the data; Int64.max would overflow the next step.
+            throw OptimizerError.invalidState(path: Path(["step"]), reason: "needs an Int64 scalar step in 0 ..< Int64.max")
         }
-        stepCount = step.value.scalars(as: Int64.self)[0]
+        stepCount = count
     }
 }

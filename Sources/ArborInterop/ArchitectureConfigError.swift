@@ -8,7 +8,7 @@ public enum ArchitectureConfigError: Error, Equatable, Sendable, CustomStringCon
     case missingField(source: String, field: String)
     /// A field has a value Arbor's layer does not implement.
     case unsupported(source: String, architecture: String, field: String, value: String, supported: String)
-    /// Sizes whose product (a weight's element count) does not fit in an `Int`.
+    /// Sizes whose product (a weight's element count, in bits of f32) does not fit in an `Int`.
     case tooLarge(source: String, fields: String)
 
     /// One line: file, field, value and what would work.

@@ -24,14 +24,16 @@ extension BERTConfig {
         let intermediate = try config.int("intermediate_size")
         let layers = try config.int("num_hidden_layers")
         let positions = try config.int("max_position_embeddings")
+        let tokenTypes = try config.int("type_vocab_size", default: 2)
         try config.requireProductsFit([
             ("vocab_size × hidden_size", [vocabulary, width]),
             ("max_position_embeddings × hidden_size", [positions, width]),
+            ("type_vocab_size × hidden_size", [tokenTypes, width]),
             ("num_hidden_layers × hidden_size × intermediate_size × 2", [layers, width, intermediate, 2]),
         ])
         self.init(vocabularySize: vocabulary, width: width, layers: layers, heads: heads,
                   intermediateSize: intermediate, positions: positions,
-                  tokenTypes: try config.int("type_vocab_size", default: 2),
+                  tokenTypes: tokenTypes,
                   epsilon: Float(try config.double("layer_norm_eps", default: 1e-12)))
     }
 

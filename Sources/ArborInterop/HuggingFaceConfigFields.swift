@@ -74,10 +74,13 @@ struct HuggingFaceConfigFields {
                      supported: supported)
     }
 
-    /// Checks that the products of the given sizes (each a weight's element count) fit in an `Int`.
+    /// Checks that the products of the given sizes (each a weight's element
+    /// count) fit in an `Int` as a count of f32 bits, which is how a tensor's
+    /// size is computed (`DType.byteCount(forElements:)`): a product that fits
+    /// only as elements (vocab 1e9 × width 1e9) would trap in `Tensor.abstract`.
     func requireProductsFit(_ products: [(String, [Int])]) throws(ArchitectureConfigError) {
         for (fields, sizes) in products {
-            var total = 1
+            var total = 32  // bits of one f32 element
             for size in sizes {
                 let (product, overflow) = total.multipliedReportingOverflow(by: size)
                 if overflow { throw .tooLarge(source: source, fields: fields) }

@@ -17,6 +17,7 @@ extension Tensor {
         if bytes > 0, let target = storage.baseAddress {
             element.withUnsafeBytes { pattern in
                 let width = pattern.count
+                // One element of a byte-sized dtype: never empty, so it has an address.
                 target.copyMemory(from: pattern.baseAddress!, byteCount: width)
                 // Fill by doubling: each copy duplicates everything written so far.
                 var filled = width

@@ -43,6 +43,7 @@ extension Tensor {
             Swift.withUnsafeMutableBytes(of: &raw) { element in
                 element.copyMemory(from: UnsafeRawBufferPointer(rebasing: bytes[offset * width..<(offset + 1) * width]))
                 Swift.withUnsafeMutableBytes(of: &value) { out in
+                    // Both are the bytes of local variables, which always have addresses.
                     DTypeConversion.convert(element.baseAddress!, from: dtype, to: out.baseAddress!, as: .float64, count: 1)
                 }
             }

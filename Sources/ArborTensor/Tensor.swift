@@ -49,6 +49,7 @@ public struct Tensor: Sendable {
                      "Tensor: \(values.count) values do not fill shape \(shape)")
         let bytes = values.count * MemoryLayout<T>.stride
         let storage = TensorStorage(allocating: bytes, zeroed: false)
+        // Storage allocated for bytes > 0 always has an address.
         values.withUnsafeBytes { source in
             if let base = source.baseAddress, bytes > 0 { storage.baseAddress!.copyMemory(from: base, byteCount: bytes) }
         }
@@ -77,6 +78,7 @@ public struct Tensor: Sendable {
             throw .byteCountMismatch(shape: shape, dtype: dtype, expected: expected, actual: bytes.count)
         }
         let storage = TensorStorage(allocating: expected, zeroed: false)
+        // Storage allocated for expected > 0 always has an address.
         if expected > 0, let source = bytes.baseAddress { storage.baseAddress!.copyMemory(from: source, byteCount: expected) }
         self.init(shape: shape, dtype: dtype, storage: storage)
     }

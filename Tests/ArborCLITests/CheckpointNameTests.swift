@@ -6,9 +6,10 @@ import Testing
 
 /// Names read from a checkpoint never lead a command outside the step directory.
 @Suite struct CheckpointNameTests {
-    /// A run with one step (10) holding a State item `params`; returns the run and the step directory.
-    private func makeStep() async throws -> (TemporaryDirectory, URL) {
-        let directory = try TemporaryDirectory(prefix: "arbor-cli-names")
+    /// A run with one step (10) holding a State item `params` (`weight`, f32 [3]);
+    /// returns the temporary directory and the step directory.
+    static func makeStep(prefix: String = "arbor-cli-names") async throws -> (TemporaryDirectory, URL) {
+        let directory = try TemporaryDirectory(prefix: prefix)
         let run = directory.url.appendingPathComponent("run")
         let manager = try CheckpointManager(directory: run)
         let state = try State(flat: [(Path(["weight"]), VariableState(kind: .param, value: Tensor([Float(1), 2, 3])))])
@@ -26,7 +27,7 @@ import Testing
     }
 
     @Test func verifyRefusesAFilesEntryOutsideTheStep() async throws {
-        let (directory, step) = try await makeStep()
+        let (directory, step) = try await Self.makeStep()
         let outside = directory.url.appendingPathComponent("outside")
         try FileManager.default.createDirectory(at: outside, withIntermediateDirectories: true)
         try Data("secret".utf8).write(to: outside.appendingPathComponent("secret.txt"))
@@ -43,7 +44,7 @@ import Testing
     }
 
     @Test func verifyRefusesASymlinkLeadingOut() async throws {
-        let (directory, step) = try await makeStep()
+        let (directory, step) = try await Self.makeStep()
         let secret = directory.url.appendingPathComponent("secret.txt")
         try Data("secret".utf8).write(to: secret)
         try editMetadata(step) { object in
@@ -58,7 +59,7 @@ import Testing
     }
 
     @Test func convertRefusesAnItemOutsideTheStep() async throws {
-        let (directory, step) = try await makeStep()
+        let (directory, step) = try await Self.makeStep()
         // A copy of the item beside the step, named by `../x`.
         try FileManager.default.copyItem(at: step.appendingPathComponent("params"), to: directory.url.appendingPathComponent("run/x"))
         try editMetadata(step) { object in
@@ -76,7 +77,7 @@ import Testing
     }
 
     @Test func restoreRefusesADataFileSymlinkLeadingOut() async throws {
-        let (directory, step) = try await makeStep()
+        let (directory, step) = try await Self.makeStep()
         let params = step.appendingPathComponent("params")
         let data = try #require(try FileManager.default.contentsOfDirectory(atPath: params.path).first { $0.hasSuffix(".safetensors") })
         let moved = directory.url.appendingPathComponent(data)

@@ -76,15 +76,16 @@ import Testing
         #expect(run.stderr.split(separator: "\n").count == 1)
     }
 
-    /// A model directory whose config.json has `changes` applied, with the fixture's weights.
-    static func absurdModel(_ temp: TemporaryDirectory, _ changes: [String: Any]) throws -> URL {
+    /// A model directory whose config.json has `changes` applied, with the weights of `fixture`.
+    static func absurdModel(_ temp: TemporaryDirectory, _ changes: [String: Any],
+                            fixture: String = "gpt2/single") throws -> URL {
         let directory = temp.file("model-\(changes.keys.sorted().joined())")
         try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
         var config = try #require(try JSONSerialization.jsonObject(
-            with: Data(contentsOf: Fixtures.url("gpt2/single/config.json"))) as? [String: Any])
+            with: Data(contentsOf: Fixtures.url("\(fixture)/config.json"))) as? [String: Any])
         config.merge(changes) { _, new in new }
         try JSONSerialization.data(withJSONObject: config).write(to: directory.appendingPathComponent("config.json"))
-        try FileManager.default.copyItem(at: Fixtures.url("gpt2/single/model.safetensors"),
+        try FileManager.default.copyItem(at: Fixtures.url("\(fixture)/model.safetensors"),
                                          to: directory.appendingPathComponent("model.safetensors"))
         return directory
     }

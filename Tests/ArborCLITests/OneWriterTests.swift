@@ -26,6 +26,23 @@ import Testing
         #expect(try ArborExecutable.run(["checkpoints", directory.url.path]).status == 0)
     }
 
+    /// Two `arbor demo --workdir SAME` still raced outside the checkpoint
+    /// directory (its safetensors and interop files: "cannot rename … into
+    /// place"); the demo now holds the work directory's lock, so a second one
+    /// fails at once naming the holder and writes nothing. The test holds the
+    /// lock itself, as a running demo would, so no timing is involved.
+    @Test func aSecondDemoOnTheSameWorkdirFailsNamingTheFirst() throws {
+        let directory = try TemporaryDirectory(prefix: "arbor-two-demos")
+        let lock = try DirectoryLock(directory: directory.url, wait: false)
+        let second = try ArborExecutable.run(["demo", "--workdir", directory.url.path])
+        withExtendedLifetime(lock) {}
+        #expect(second.status == 1)
+        let holder = ProcessInfo.processInfo.processIdentifier
+        #expect(second.stderr.contains("another arbor demo (pid \(holder))"), "\(second.stderr)")
+        #expect(second.stderr.split(separator: "\n").count == 1, "\(second.stderr)")
+        #expect(try FileManager.default.contentsOfDirectory(atPath: directory.url.path) == [DirectoryLock.fileName])
+    }
+
     @Test func demoSkipsAnIncompleteLatestStep() throws {
         let directory = try TemporaryDirectory(prefix: "arbor-demo-incomplete")
         let first = try ArborExecutable.run(["demo", "--workdir", directory.url.path])

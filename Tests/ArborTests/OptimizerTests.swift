@@ -91,6 +91,48 @@ struct OptimizerTests {
         #expect(throws: OptimizerError.self) { try resumed.load(State()) }
     }
 
+    /// A state with `path` replaced by `value` (what an edited or mismatched checkpoint restores).
+    private func replacing(_ state: State, _ path: Path, with value: Tensor) throws -> State {
+        try State(flat: state.flat.map { entry in
+            (entry.0, entry.0 == path ? VariableState(kind: entry.1.kind, value: value) : entry.1)
+        })
+    }
+
+    /// A restored moment of another shape indexed past its end inside the update
+    /// (a trap); now the update throws naming the buffer, and changes nothing.
+    @Test("a loaded moment or momentum of the wrong size is an error naming it, not a trap")
+    func loadedBuffersOfTheWrongSizeAreRefused() throws {
+        let trained = OneParam(), adam = Adam(learningRate: 0.01), sgd = SGD(learningRate: 0.1, momentum: 0.9)
+        try adam.update(trained, gradients: gradients)
+        try sgd.update(trained, gradients: gradients)
+        let cases: [(any Optimizer, State, Path)] = [
+            (Adam(learningRate: 0.01), adam.state, Path(["m", "w"])),
+            (SGD(learningRate: 0.1, momentum: 0.9), sgd.state, Path(["momentum", "w"])),
+        ]
+        for (optimizer, state, path) in cases {
+            try optimizer.load(try replacing(state, path, with: Tensor([1] as [Float])))
+            let model = OneParam()
+            do {
+                try optimizer.update(model, gradients: gradients)
+                Issue.record("\(type(of: optimizer)) updated with a 1-value \(path)")
+            } catch let OptimizerError.invalidState(at, reason) {
+                #expect(at == path)
+                #expect(reason.contains("1 values for the variable w of shape [2]"), "\(reason)")
+            }
+            #expect(values(model) == [1, -2])
+        }
+    }
+
+    /// A restored step of Int64.max overflowed on the next update, a negative one ran
+    /// schedules backwards; both are refused by `load`.
+    @Test("a loaded step must be a step count", arguments: [Int64.max, -1])
+    func loadedStepMustBeACount(step: Int64) throws {
+        let adam = Adam(learningRate: 0.01)
+        try adam.update(OneParam(), gradients: gradients)
+        let edited = try replacing(adam.state, Path(["step"]), with: Tensor(scalar: step))
+        #expect(throws: OptimizerError.self) { try Adam(learningRate: 0.01).load(edited) }
+    }
+
     @Test("schedules: constant, linear warmup, cosine")
     func schedules() {
         #expect(Schedule.constant(0.5).rate(100) == 0.5)

@@ -112,6 +112,7 @@ public final class BERT: Module {
     /// (same shape; zeros when `nil`) and `attentionMask` (same shape, 1 for a
     /// real token and 0 for padding; all ones when `nil`), as transformers takes them.
     public func callAsFunction(_ ids: Tensor, tokenTypes: Tensor? = nil, attentionMask: Tensor? = nil) -> Output {
+        // A caller's contract: `arbor embed` checks length, ids and token types against the config first.
         precondition(ids.rank == 2 && ids.shape[1] <= config.positions,
                      "BERT: ids must be [batch, time ≤ \(config.positions)], got \(ids.shape)")
         let (batch, time) = (ids.shape[0], ids.shape[1])

@@ -14,6 +14,7 @@ public final class BERTSelfAttention: Module {
 
     /// Attention for `config`.
     public init(_ config: BERTConfig, key randomKey: RandomKey) {
+        // `BERTConfig(huggingFaceConfig:)` refuses such a config.json by field; only code can build one.
         precondition(config.heads > 0 && config.width % config.heads == 0,
                      "BERTSelfAttention: width \(config.width) must divide into \(config.heads) heads")
         let keys = randomKey.split(3)

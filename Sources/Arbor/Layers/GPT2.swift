@@ -108,6 +108,7 @@ public final class GPT2: Module {
 
     /// Hidden states `[batch, time, width]` after `ln_f` for Int64/Int32 token ids `[batch, time]`.
     public func hidden(_ ids: Tensor) -> Tensor {
+        // A caller's contract: `greedy` (and `arbor generate`) refuse longer prompts and token counts first.
         precondition(ids.rank == 2 && ids.shape[1] <= config.positions,
                      "GPT2: ids must be [batch, time ≤ \(config.positions)], got \(ids.shape)")
         let positions = Tensor((0..<ids.shape[1]).map { Int64($0) })

@@ -11,6 +11,7 @@ public final class Linear: Layer {
     /// A layer initialised as PyTorch does: uniform in `±1/√inFeatures` for weight
     /// and bias, from two keys split from `key`.
     public init(_ inFeatures: Int, _ outFeatures: Int, useBias: Bool = true, key: RandomKey) {
+        // Config readers take sizes as positive whole numbers only; only code can pass zero.
         precondition(inFeatures > 0 && outFeatures > 0, "Linear: features must be positive, got \(inFeatures)→\(outFeatures)")
         let (wKey, bKey) = key.split()
         let bound = 1 / Double(inFeatures).squareRoot()

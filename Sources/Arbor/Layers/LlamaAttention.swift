@@ -22,6 +22,7 @@ public final class LlamaAttention: Module {
 
     /// Attention for `config`.
     public init(_ config: LlamaConfig, key: RandomKey) {
+        // `LlamaConfig(huggingFaceConfig:)` refuses such a config.json by field; only code can build one.
         precondition(config.heads > 0 && config.keyValueHeads > 0 && config.heads % config.keyValueHeads == 0,
                      "LlamaAttention: \(config.heads) heads must split into groups of \(config.keyValueHeads) key/value heads")
         let keys = key.split(4)

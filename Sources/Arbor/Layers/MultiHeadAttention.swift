@@ -14,6 +14,7 @@ public final class MultiHeadAttention: Layer {
 
     /// Attention over `width` features in `heads` heads.
     public init(width: Int, heads: Int, key: RandomKey) {
+        // `GPT2Config(huggingFaceConfig:)` refuses n_head not dividing n_embd; only code can pass such sizes.
         precondition(heads > 0 && width % heads == 0, "MultiHeadAttention: width \(width) must divide into \(heads) heads")
         let (a, b) = key.split()
         c_attn = Linear(width, 3 * width, key: a)

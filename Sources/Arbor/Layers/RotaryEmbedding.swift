@@ -13,6 +13,7 @@ public struct RotaryEmbedding: Codable, Hashable, Sendable {
 
     /// A rotation for heads of `headDimension`.
     public init(headDimension: Int, theta: Double) {
+        // `LlamaConfig(huggingFaceConfig:)` refuses an odd or zero head width by field; only code can pass one.
         precondition(headDimension > 0 && headDimension.isMultiple(of: 2),
                      "RotaryEmbedding: head dimension must be even and positive, got \(headDimension)")
         self.headDimension = headDimension

@@ -74,7 +74,7 @@ struct AdamRule {
         _ model: some Module, gradients: State, learningRate: Schedule, beta1: Float, beta2: Float,
         epsilon: Float, coupledDecay: Float, decoupledDecay: Float
     ) throws {
-        slots.step += 1
+        try slots.countStep(for: model)
         let t = slots.step
         let lr = Double(learningRate.rate(t))
         let (b1, b2, eps) = (beta1, beta2, epsilon)

@@ -62,6 +62,7 @@ struct OptimizerSlots {
                 entries.append((Path([.name(name)]).appending(path), VariableState(kind: OptState.kind, value: Tensor(values))))
             }
         }
+        // Paths are "step" and slot names over distinct model paths: always a valid tree.
         do { return try State(flat: entries) } catch { preconditionFailure("Optimizer.state: \(error)") }
     }
 
@@ -79,8 +80,33 @@ struct OptimizerSlots {
             guard leaf.dtype == .float32 else { throw .invalidState(path: path, reason: "dtype \(leaf.dtype), expected float32") }
             loaded[first]?[path.dropping(prefix: Path([.name(first)]))] = leaf.value.scalars(as: Float.self)
         }
-        step = stepLeaf.value.scalars(as: Int64.self)[0]
+        let loadedStep = stepLeaf.value.scalars(as: Int64.self)[0]
+        // A restored state is input: a negative step would index before the first
+        // batch and run schedules backwards, Int64.max would overflow the next step.
+        guard loadedStep >= 0, loadedStep < Int64.max else {
+            throw .invalidState(path: stepPath, reason: "step \(loadedStep) is not a step count (0 ..< Int64.max)")
+        }
+        step = loadedStep
         buffers = loaded
+    }
+
+    /// Counts one more step, first checking that every buffer holds one value
+    /// per element of `model`'s variable at its path: a loaded state whose
+    /// moments have another shape (another model's checkpoint, or an edited
+    /// one) is an error naming the buffer, not an index out of range in the update.
+    mutating func countStep(for model: some Module) throws {
+        let current = try Graph.state(model)
+        for (name, byPath) in buffers {
+            for (path, values) in byPath {
+                guard let leaf = current[path], values.count != leaf.value.elementCount else { continue }
+                throw OptimizerError.invalidState(
+                    path: Path([.name(name)]).appending(path),
+                    reason: "\(values.count) values for the variable \(path) of shape \(leaf.shape); "
+                        + "the state was saved for another model")
+            }
+        }
+        // `load` keeps the step below Int64.max; a fresh optimizer would need 2^63 updates.
+        step += 1
     }
 
     /// Applies `rule(path, param, grad)` → new param for each gradient leaf.
@@ -93,6 +119,7 @@ struct OptimizerSlots {
             guard let leaf = current[path] else {
                 throw OptimizerError.invalidState(path: path, reason: "the model has no variable at this gradient's path")
             }
+            // Gradients come from `grad(of:)` of this model, never from a file: a mismatch is a caller's bug.
             precondition(leaf.shape == gradLeaf.shape && leaf.dtype == .float32,
                          "Optimizer.update: \(path) is \(leaf.dtype) \(leaf.shape), gradient \(gradLeaf.dtype) \(gradLeaf.shape)")
             var values = leaf.value.scalars(as: Float.self)

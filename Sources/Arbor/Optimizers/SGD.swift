@@ -49,7 +49,7 @@ public final class SGD: Optimizer {
 
     /// Applies one SGD step to the variables named by `gradients`' paths.
     public func update(_ model: some Module, gradients: State) throws {
-        slots.step += 1
+        try slots.countStep(for: model)
         let lr = learningRate.rate(slots.step)
         let (mu, decay, nesterov) = (momentum, weightDecay, self.nesterov)
         let keep = Float(1 - Double(dampening))

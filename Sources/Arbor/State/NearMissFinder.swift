@@ -35,7 +35,7 @@ struct NearMissFinder {
         var best: (Int, Int)?
         for (position, candidate) in normalized.enumerated() where abs(candidate.count - target.count) <= limit {
             if let distance = NearMissFinder.editDistance(target, candidate, limit: limit),
-               best == nil || distance < best!.0 {
+               distance < (best?.0 ?? Int.max) {
                 best = (distance, position)
             }
         }

@@ -58,6 +58,7 @@ public indirect enum PureDict: Equatable, Sendable {
             switch node {
             case .leaf(let value): result.append((path, value))
             case .node(let children):
+                // Each key comes from `children` itself: the lookup cannot miss.
                 for key in children.keys.sorted() { walk(children[key]!, path.appending(key)) }
             }
         }

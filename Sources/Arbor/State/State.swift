@@ -106,6 +106,8 @@ public struct State: Equatable, Sendable {
                 remove(at: path)
                 return
             }
+            // Traps by design, as documented above (like an array index out of range): code that
+            // assigns paths from input uses `set(_:at:)`, which throws. Nothing in Arbor reads a file into this setter.
             do { try set(newValue, at: path) } catch {
                 preconditionFailure("State[\(path)] = \(newValue): \(error) " +
                                     "(use `try state.set(_:at:)` to handle this, `insert(_:at:)` to add a path)")

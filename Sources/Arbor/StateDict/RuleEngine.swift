@@ -192,12 +192,15 @@ struct RuleEngine {
     /// Rows `start..<start+count` of `tensor` along `axis`, as a new tensor.
     private func slice(_ tensor: Tensor, axis: Int, start: Int, count: Int, name: String) throws(StateDictRuleError) -> Tensor {
         var shape = tensor.shape
+        shape[axis] = count
+        // An empty tensor may declare absurd other dimensions (`[0, 2^63-1]` is a valid
+        // safetensors shape): it has no bytes, and its row size is never computed.
+        if tensor.elementCount == 0 { return try make(shape: shape, dtype: tensor.dtype, bytes: [], name: name) }
         let width = tensor.dtype.byteSize ?? 1
-        // Products of an existing tensor's dimensions: bounded by its byte count, no overflow.
+        // Products of a non-empty tensor's dimensions: bounded by its byte count, no overflow.
         let inner = shape[(axis + 1)...].reduce(1, *) * width
         let outer = shape[..<axis].reduce(1, *)
-        let full = shape[axis]
-        shape[axis] = count
+        let full = tensor.shape[axis]
         var bytes = [UInt8](repeating: 0, count: outer * count * inner)
         tensor.withUnsafeBytes { source in
             for o in 0..<outer {
@@ -221,10 +224,24 @@ struct RuleEngine {
             a[axis] = 0; b[axis] = 0
             if a != b { throw .badSplit(ruleSet: ruleSet, rule: index, tensor: name, shape: piece.shape, axis: axis, parts: pieces.count) }
         }
+        var shape = first.shape
+        shape[axis] = 0
+        for piece in pieces {
+            // Empty pieces may declare any length along the axis: the sum is checked.
+            let (sum, overflow) = shape[axis].addingReportingOverflow(piece.shape[axis])
+            if overflow { throw .badSplit(ruleSet: ruleSet, rule: index, tensor: name, shape: piece.shape, axis: axis, parts: pieces.count) }
+            shape[axis] = sum
+        }
+        // Empty pieces (see `slice`): no bytes, and no row size to compute.
+        if pieces.allSatisfy({ $0.elementCount == 0 }) {
+            guard Tensor.checkedElementCount(of: shape) == 0 else {
+                throw .badSplit(ruleSet: ruleSet, rule: index, tensor: name, shape: shape, axis: axis, parts: pieces.count)
+            }
+            return try make(shape: shape, dtype: first.dtype, bytes: [], name: name)
+        }
+        // Products of a non-empty piece's dimensions: bounded by its byte count, no overflow.
         let inner = first.shape[(axis + 1)...].reduce(1, *) * width
         let outer = first.shape[..<axis].reduce(1, *)
-        var shape = first.shape
-        shape[axis] = pieces.reduce(0) { $0 + $1.shape[axis] }
         var bytes: [UInt8] = []
         bytes.reserveCapacity(outer * shape[axis] * inner)
         for o in 0..<outer {

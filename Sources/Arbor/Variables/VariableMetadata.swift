@@ -30,6 +30,7 @@ extension VariableMetadata: CustomStringConvertible {
     public var description: String {
         var parts: [String] = []
         if let sharding { parts.append("sharding=\(sharding)") }
+        // Each key comes from `entries` itself: the lookup cannot miss.
         for key in entries.keys.sorted() { parts.append("\(key)=\(entries[key]!)") }
         return parts.joined(separator: " ")
     }

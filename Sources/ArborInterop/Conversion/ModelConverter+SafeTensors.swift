@@ -50,6 +50,8 @@ extension ModelConverter {
         guard src.collection.shardURLs.count > 1 else { return Int.max }
         let before = src.collection.names.reduce(0) { $0 + ((try? src.collection.info(named: $1).byteCount) ?? 0) }
         guard before > 0 else { return Int.max }
-        return max(1, Int(Double(src.largestShardSize) * Double(tensors.byteCount) / Double(before)))
+        // Sizes from the shards' headers: finite and positive, but clamped before `Int(_:)`, which traps past Int.max.
+        let scaled = Double(src.largestShardSize) * Double(tensors.byteCount) / Double(before)
+        return scaled < 9.2e18 ? max(1, Int(scaled)) : Int.max
     }
 }

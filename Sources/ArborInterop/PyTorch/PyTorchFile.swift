@@ -195,6 +195,15 @@ public struct PyTorchFile: Sendable {
             throw .badTensor(file: file, tensor: name, reason: "shape \(record.shape) is too large")
         }
         if count == 0 { return }
+        // A view repeating elements (stride 0, `expand`) is gathered into more bytes than its
+        // storage holds: a 2 KB file can ask for terabytes. Refused before anything is allocated
+        // when it could not fit in this machine's memory (modest expands, as torch writes them, pass).
+        let bytes = count * size  // checked above
+        if bytes > declared, UInt64(bytes) > ProcessInfo.processInfo.physicalMemory {
+            throw .badTensor(file: file, tensor: name, reason: "its view (shape \(record.shape), strides \(record.strides)) "
+                + "repeats a storage of \(declared) bytes into \(bytes) bytes, more than this machine's memory "
+                + "(\(ProcessInfo.processInfo.physicalMemory) bytes)")
+        }
         var last = record.storageOffset
         for (dimension, stride) in zip(record.shape, record.strides) {
             guard let reach = checked((dimension - 1).multipliedReportingOverflow(by: stride)),

@@ -15,6 +15,10 @@
                                first written, so the next is read ahead when
                                it fails) has one byte flipped after writing:
                                its CRC-32 no longer matches (refused by name)
+  expanded_4tib.pt             one float expanded (stride 0) to 2^30 x 2^10: 4 TiB
+                               gathered (refused: more than the machine's memory)
+  expanded_huge.pt             one float expanded to 2^40 x 2^20 (refused: too
+                               many elements to address)
   malicious/<case>.pt          pickles made with `pickle` itself (or by hand),
                                each inside a valid torch zip so it reaches the
                                pickle reader; loading any with torch.load
@@ -201,6 +205,9 @@ def main():
 
     torch.save(OrderedDict(w=torch.ones(2)), HERE / "legacy.pt", _use_new_zipfile_serialization=False)
     make_corrupt_crc(HERE / "corrupt_crc.pt")
+    # A few hundred bytes asking for terabytes: one stored float, viewed with stride 0.
+    torch.save(OrderedDict(w=torch.ones(1).expand(2**30, 2**10)), HERE / "expanded_4tib.pt")
+    torch.save(OrderedDict(w=torch.ones(1).expand(2**40, 2**20)), HERE / "expanded_huge.pt")
 
     manifest = {"versions": {"python": sys.version.split()[0], "torch": torch.__version__.split("+")[0],
                              "safetensors": safetensors.__version__}, "malicious": {}}
