@@ -6,9 +6,10 @@ import Testing
 @testable import ArborCheckpoint
 
 /// The digest a save records is computed while writing, on a second thread
-/// (`PipelinedHasher`); it must equal the SHA-256 of the file on disk for every
-/// size around the inline limit and the piece size, and for a memory-mapped
-/// source (read in chunks through a reused buffer).
+/// (`HashingFileWriter`, `PipelinedHasher`); it must equal the SHA-256 of the
+/// file on disk for sizes around the direct-write limit, the gathering
+/// buffers and the piece size, and for a memory-mapped source (read in
+/// chunks through a reused buffer).
 @Suite struct HashingSafeTensorsWriterTests {
     static func entries(_ sizes: [Int]) throws -> [SafeTensorsEntry] {
         try sizes.enumerated().map { index, count in
@@ -29,8 +30,11 @@ import Testing
 
     @Test func digestWhileWritingEqualsTheFilesDigest() throws {
         let directory = try TemporaryDirectory(prefix: "arbor-hash")
-        let inline = PipelinedHasher.inlineBytes, piece = PipelinedHasher.chunkBytes
-        let cases: [[Int]] = [[], [0], [1], [inline - 1, 3], [inline, inline + 1], [piece], [piece * 2 + 5, 7, piece + 1]]
+        let direct = HashingFileWriter.straightBytes, gather = HashingFileWriter.bufferBytes
+        let piece = PipelinedHasher.chunkBytes
+        let small = [Int](repeating: 100_003, count: 90)   // several gathering buffers' worth
+        let cases: [[Int]] = [[], [0], [1], [direct - 1, 3], [direct, direct + 1], [gather - 20, 30, 5], [piece],
+                              [piece * 2 + 5, 7, piece + 1], small + [direct] + small]
         for (index, sizes) in cases.enumerated() {
             try Self.check(try Self.entries(sizes), in: directory, name: "case-\(index).safetensors")
         }
