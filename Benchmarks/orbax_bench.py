@@ -60,6 +60,7 @@ rename) and (3) `dd if=/dev/zero of=F bs=8M count=... conv=fdatasync` of the sam
 of bytes (the machine's durable-write limit). Each side times only its save inside its own
 process (dd: its own figure). Printed: medians with min-max spreads, Orbax / Arbor, Arbor /
 dd, and the load average before and after. Only cases of at least 8 MiB are run this way.
+`--baseline-bench OTHER` adds a fourth side, another arbor-bench build (before/after).
 """
 import os
 
@@ -164,25 +165,26 @@ def last_json(stdout):
     return json.loads([line for line in stdout.strip().splitlines() if line.startswith("{")][-1])
 
 
-def save_rounds(name, rounds, arbor_bench, tmproot):
-    """Alternating fresh-process saves: Orbax, Arbor and dd of the same bytes (see the docstring)."""
+def save_rounds(name, rounds, arbor_bench, tmproot, baseline=None):
+    """Alternating fresh-process saves: Orbax, Arbor and dd of the same bytes (see the docstring);
+    with `baseline`, a second arbor-bench binary (e.g. an older build) as a fourth side."""
     import re
 
     data_bytes = sum(case_sizes(name)) * 4
     block = 8 * MiB
-    samples = {"orbax": [], "arbor": [], "dd": []}
-    sides = ["orbax", "arbor", "dd"]
+    sides = ["orbax", "arbor", "dd"] + (["baseline"] if baseline else [])
+    samples = {side: [] for side in sides}
     load_before = os.getloadavg()[0]
     for r in range(rounds):
-        order = sides[r % 3:] + sides[:r % 3]
+        order = sides[r % len(sides):] + sides[:r % len(sides)]
         for side in order:
             target = Path(tmproot) / f"save-{side}-{r}"
             if side == "orbax":
                 out = subprocess.run([sys.executable, os.path.abspath(__file__), "--save-child", str(target), "--case", name],
                                      capture_output=True, text=True, check=True)
                 samples[side].append(last_json(out.stdout)["save_s"])
-            elif side == "arbor":
-                out = subprocess.run([arbor_bench, "checkpoint", "--save-once", str(target), "--cases", name],
+            elif side in ("arbor", "baseline"):
+                out = subprocess.run([arbor_bench if side == "arbor" else baseline, "checkpoint", "--save-once", str(target), "--cases", name],
                                      capture_output=True, text=True, check=True)
                 samples[side].append(last_json(out.stdout)["save_s"])
             else:
@@ -200,6 +202,8 @@ def save_rounds(name, rounds, arbor_bench, tmproot):
         v = samples[side]
         print(f"  {side:6} median {fmt_s(med[side]):>9}  spread {fmt_s(min(v))}-{fmt_s(max(v))}  "
               f"runs {', '.join(f'{x:.2f}' for x in v)}")
+    if baseline:
+        print(f"  baseline / Arbor {med['baseline'] / med['arbor']:.2f}x   Orbax / baseline {med['orbax'] / med['baseline']:.2f}x")
     print(f"  Orbax / Arbor {med['orbax'] / med['arbor']:.2f}x   Arbor / dd {med['arbor'] / med['dd']:.2f}x   "
           f"per round Orbax / Arbor {min(o / a for o, a in zip(samples['orbax'], samples['arbor'])):.2f}-"
           f"{max(o / a for o, a in zip(samples['orbax'], samples['arbor'])):.2f}x")
@@ -282,6 +286,7 @@ def main():
     ap.add_argument("--tmpdir", default=None)
     ap.add_argument("--save-rounds", type=int, default=0, help="fresh-process save rounds beside Arbor and dd")
     ap.add_argument("--arbor-bench", default=".build/release/arbor-bench", help="arbor-bench binary for --save-rounds")
+    ap.add_argument("--baseline-bench", default=None, help="another arbor-bench (e.g. an older build) as a fourth side")
     ap.add_argument("--restore-child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--save-child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--case", default=None, help=argparse.SUPPRESS)
@@ -303,7 +308,7 @@ def main():
     tmproot = tempfile.mkdtemp(prefix="orbax_bench_", dir=args.tmpdir)
     if args.save_rounds:
         try:
-            rounds = [save_rounds(c, args.save_rounds, args.arbor_bench, tmproot)
+            rounds = [save_rounds(c, args.save_rounds, args.arbor_bench, tmproot, args.baseline_bench)
                       for c in cases if sum(case_sizes(c)) * 4 >= 8 * MiB]
         finally:
             shutil.rmtree(tmproot, ignore_errors=True)

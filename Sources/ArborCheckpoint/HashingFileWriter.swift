@@ -6,8 +6,9 @@ import SafeTensors
 /// An `AtomicFile` (durable) whose bytes are SHA-256-hashed on a second thread
 /// as they are written (`PipelinedHasher`), never in a pass of their own.
 ///
-/// Bytes are gathered into two aligned buffers: a full buffer is handed to
-/// the hashing thread and written while the other one fills. A file of at
+/// Bytes are gathered into a ring of aligned buffers: a full buffer is handed
+/// to the hashing thread and written while the next one fills, so the hashing
+/// may lag the writes by several buffers before the writer waits for it. A file of at
 /// least one buffer is written with direct I/O where the system has it
 /// (`AtomicFile.setDirect`, Linux): the device reads the buffers and the
 /// kernel copies nothing into the page cache, which is most of the cost of a
@@ -26,11 +27,13 @@ final class HashingFileWriter {
     static let straightBytes = 1 << 20
     /// Size of each gathering buffer (a multiple of `AtomicFile.directAlignment`).
     static let bufferBytes = PipelinedHasher.chunkBytes
+    /// Buffers in the ring.
+    static let bufferCount = 4
 
     private let file: AtomicFile
     private let hasher = PipelinedHasher()
     private let buffers: [UnsafeMutableRawPointer]
-    private let pending = [DispatchGroup(), DispatchGroup()]
+    private let pending = (0..<HashingFileWriter.bufferCount).map { _ in DispatchGroup() }
     private var current = 0
     private var filled = 0
 
@@ -38,7 +41,7 @@ final class HashingFileWriter {
     /// direct I/O is tried when `expectedBytes` fills at least one buffer.
     init(destination: URL, expectedBytes: Int) throws(FileIOError) {
         file = try AtomicFile(destination: destination, durable: true)
-        buffers = (0..<2).map { _ in
+        buffers = (0..<Self.bufferCount).map { _ in
             UnsafeMutableRawPointer.allocate(byteCount: Self.bufferBytes, alignment: AtomicFile.directAlignment)
         }
         if expectedBytes >= Self.bufferBytes { file.setDirect(true) }
@@ -76,14 +79,14 @@ final class HashingFileWriter {
         return hasher.finalize()
     }
 
-    /// Hands the current buffer to the hashing thread, writes it, and switches
-    /// to the other buffer once that one's hashing is done.
+    /// Hands the current buffer to the hashing thread, writes it, and moves to
+    /// the next buffer of the ring once that one's hashing is done.
     private func flush() throws(FileIOError) {
         guard filled > 0 else { return }
         let piece = UnsafeRawBufferPointer(start: buffers[current], count: filled)
         hasher.submit(piece, group: pending[current])
         filled = 0
-        current = 1 - current
+        current = (current + 1) % Self.bufferCount
         try file.write(piece)
         pending[current].wait()
     }
