@@ -26,9 +26,11 @@ Save is timed inside each rank from a barrier to the end of the save call (for b
 tools the save ends with a collective, so it is complete on every rank); load from a
 barrier to a barrier after the load. A measurement's time is the slowest rank's. The
 rounds alternate which tool goes first; each load reads the directory its tool has just
-saved (warm page cache for both). Peak memory is each process's VmHWM minus its VmHWM
-just before the work (the runtime and imports), reported per process as a multiple of
-its share of the bytes (1.0 = exactly its rows). Medians over rounds, with the min-max
+saved, after dropping that directory's pages from the page cache (posix_fadvise
+DONTNEED on every file), so both loads read from the disk: Arbor's large saves bypass
+the page cache (direct I/O), so a warm-cache load would favour DCP. Peak memory is
+each process's VmHWM minus its VmHWM just before the work (the runtime and imports),
+reported per process as a multiple of its share of the bytes (1.0 = exactly its rows). Medians over rounds, with the min-max
 spread and the load average.
 """
 import argparse
@@ -113,7 +115,21 @@ def launch(commands):
     return reports
 
 
+def evict(directory):
+    """Drops the (clean, fsync'ed) pages of every file under `directory` from the page
+    cache, so a load reads from the disk whatever the save left cached."""
+    for root, _, names in os.walk(directory):
+        for name in names:
+            fd = os.open(os.path.join(root, name), os.O_RDONLY)
+            try:
+                os.posix_fadvise(fd, 0, 0, os.POSIX_FADV_DONTNEED)
+            finally:
+                os.close(fd)
+
+
 def measure(tool, role, n, directory, a, work):
+    if role == "load":
+        evict(directory)
     common = ["--rows", str(a.rows), "--columns", str(a.columns), "--tensors", str(a.tensors)]
     if tool == "arbor":
         rendezvous = tempfile.mkdtemp(dir=work, prefix="rendezvous-")

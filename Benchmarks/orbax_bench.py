@@ -48,6 +48,19 @@ Any field may be null or absent when not measured; unknown case names are listed
 compared. When the command is not given, fails, or prints no such JSON, Orbax's figures
 are printed alone (with the reason). The ratio table shows Orbax time / Arbor time (how
 many times faster Arbor is) and each tool's restore peak RSS as a multiple of the data size.
+
+Fresh-process save rounds (--save-rounds N, --arbor-bench PATH)
+---------------------------------------------------------------
+Large writes on these machines swing by up to 10x from one call to the next (fresh pages
+from the host), so the save ratio is also measured this way: N rounds, each running, in
+fresh processes and in an order that rotates every round, (1) an Orbax save of the case,
+(2) `arbor-bench checkpoint --save-once DIR` (one `Checkpointer.save`: temp directory,
+every file written, hashed while written and fsync'ed, checkpoint.json, directory fsyncs,
+rename) and (3) `dd if=/dev/zero of=F bs=8M count=... conv=fdatasync` of the same number
+of bytes (the machine's durable-write limit). Each side times only its save inside its own
+process (dd: its own figure). Printed: medians with min-max spreads, Orbax / Arbor, Arbor /
+dd, and the load average before and after. Only cases of at least 8 MiB are run this way.
+`--baseline-bench OTHER` adds a fourth side, another arbor-bench build (before/after).
 """
 import os
 
@@ -133,6 +146,71 @@ def restore_child(directory, name):
     print(json.dumps({"restore_s": dt, "peak_rss_bytes": peak, "baseline_rss_bytes": base, "restored_bytes": nbytes}))
 
 
+def save_child(directory, name):
+    """Run in a fresh process: build the case, save it once with Orbax, report the save time."""
+    quiet()
+    import orbax.checkpoint as ocp
+
+    tree = make_numpy_tree(name)
+    ckptr = ocp.StandardCheckpointer()
+    t0 = time.perf_counter()
+    ckptr.save(directory, tree)
+    ckptr.wait_until_finished()
+    dt = time.perf_counter() - t0
+    ckptr.close()
+    print(json.dumps({"save_s": dt}))
+
+
+def last_json(stdout):
+    return json.loads([line for line in stdout.strip().splitlines() if line.startswith("{")][-1])
+
+
+def save_rounds(name, rounds, arbor_bench, tmproot, baseline=None):
+    """Alternating fresh-process saves: Orbax, Arbor and dd of the same bytes (see the docstring);
+    with `baseline`, a second arbor-bench binary (e.g. an older build) as a fourth side."""
+    import re
+
+    data_bytes = sum(case_sizes(name)) * 4
+    block = 8 * MiB
+    sides = ["orbax", "arbor", "dd"] + (["baseline"] if baseline else [])
+    samples = {side: [] for side in sides}
+    load_before = os.getloadavg()[0]
+    for r in range(rounds):
+        order = sides[r % len(sides):] + sides[:r % len(sides)]
+        for side in order:
+            target = Path(tmproot) / f"save-{side}-{r}"
+            if side == "orbax":
+                out = subprocess.run([sys.executable, os.path.abspath(__file__), "--save-child", str(target), "--case", name],
+                                     capture_output=True, text=True, check=True)
+                samples[side].append(last_json(out.stdout)["save_s"])
+            elif side in ("arbor", "baseline"):
+                out = subprocess.run([arbor_bench if side == "arbor" else baseline, "checkpoint", "--save-once", str(target), "--cases", name],
+                                     capture_output=True, text=True, check=True)
+                samples[side].append(last_json(out.stdout)["save_s"])
+            else:
+                out = subprocess.run(["dd", "if=/dev/zero", f"of={target}", f"bs={block}", f"count={data_bytes // block}",
+                                      "conv=fdatasync"], capture_output=True, text=True, check=True)
+                samples[side].append(float(re.search(r"copied, ([0-9.]+) s", out.stderr).group(1)))
+            if target.is_dir():
+                shutil.rmtree(target, ignore_errors=True)
+            else:
+                target.unlink(missing_ok=True)
+    med = {k: statistics.median(v) for k, v in samples.items()}
+    print(f"\n{name}: {rounds} fresh-process save rounds (order rotating), load average {load_before:.2f} -> "
+          f"{os.getloadavg()[0]:.2f}")
+    for side in sides:
+        v = samples[side]
+        print(f"  {side:6} median {fmt_s(med[side]):>9}  spread {fmt_s(min(v))}-{fmt_s(max(v))}  "
+              f"runs {', '.join(f'{x:.2f}' for x in v)}")
+    if baseline:
+        print(f"  baseline / Arbor {med['baseline'] / med['arbor']:.2f}x   Orbax / baseline {med['orbax'] / med['baseline']:.2f}x")
+    print(f"  Orbax / Arbor {med['orbax'] / med['arbor']:.2f}x   Arbor / dd {med['arbor'] / med['dd']:.2f}x   "
+          f"per round Orbax / Arbor {min(o / a for o, a in zip(samples['orbax'], samples['arbor'])):.2f}-"
+          f"{max(o / a for o, a in zip(samples['orbax'], samples['arbor'])):.2f}x")
+    return {"name": name, "data_bytes": data_bytes, "samples": samples, "medians": med, "loadavg_before": load_before,
+            "loadavg_after": os.getloadavg()[0]}
+
+
 def bench_orbax(name, runs, tmproot, array_type):
     import jax
     import jax.numpy as jnp
@@ -206,11 +284,17 @@ def main():
     ap.add_argument("--array-type", choices=["numpy", "jax"], default="numpy")
     ap.add_argument("--json-out", default=None)
     ap.add_argument("--tmpdir", default=None)
+    ap.add_argument("--save-rounds", type=int, default=0, help="fresh-process save rounds beside Arbor and dd")
+    ap.add_argument("--arbor-bench", default=".build/release/arbor-bench", help="arbor-bench binary for --save-rounds")
+    ap.add_argument("--baseline-bench", default=None, help="another arbor-bench (e.g. an older build) as a fourth side")
     ap.add_argument("--restore-child", default=None, help=argparse.SUPPRESS)
+    ap.add_argument("--save-child", default=None, help=argparse.SUPPRESS)
     ap.add_argument("--case", default=None, help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.restore_child:
         return restore_child(args.restore_child, args.case)
+    if args.save_child:
+        return save_child(args.save_child, args.case)
 
     quiet()
     cases = [c for c in args.cases.split(",") if c]
@@ -222,6 +306,15 @@ def main():
     print("versions: " + ", ".join(f"{k} {v}" for k, v in versions(PACKAGES).items()))
     results = []
     tmproot = tempfile.mkdtemp(prefix="orbax_bench_", dir=args.tmpdir)
+    if args.save_rounds:
+        try:
+            rounds = [save_rounds(c, args.save_rounds, args.arbor_bench, tmproot, args.baseline_bench)
+                      for c in cases if sum(case_sizes(c)) * 4 >= 8 * MiB]
+        finally:
+            shutil.rmtree(tmproot, ignore_errors=True)
+        if args.json_out:
+            Path(args.json_out).write_text(json.dumps({"versions": versions(PACKAGES), "save_rounds": rounds}, indent=1) + "\n")
+        return 0
     try:
         for c in cases:
             print(f"  {c} ...", flush=True)

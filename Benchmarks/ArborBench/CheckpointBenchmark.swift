@@ -25,6 +25,9 @@ struct CheckpointBenchmark: ParsableCommand {
     @Option(help: .hidden)
     var restoreOnly: String?
 
+    @Option(help: "Save the (first) case once to this directory in this fresh process and print {\"save_s\": …} (orbax_bench.py --save-rounds).")
+    var saveOnce: String?
+
     struct Result: Codable {
         var name: String
         var save_s: Double
@@ -36,6 +39,7 @@ struct CheckpointBenchmark: ParsableCommand {
 
     func run() throws {
         if let restoreOnly { return try restoreAndReport(URL(fileURLWithPath: restoreOnly)) }
+        if let saveOnce { return try saveOnceAndReport(URL(fileURLWithPath: saveOnce)) }
         let environment = ProcessInfo.processInfo.environment
         let runs = environment["ARBOR_BENCH_RUNS"].flatMap(Int.init) ?? self.runs
         let names = (environment["ARBOR_BENCH_CASES"] ?? cases).split(separator: ",").map(String.init)
@@ -108,6 +112,13 @@ struct CheckpointBenchmark: ParsableCommand {
             }
         }
         return sum
+    }
+
+    /// One save of the first case into `url`, timed alone (the data is built first).
+    private func saveOnceAndReport(_ url: URL) throws {
+        let state = try Self.workload(cases.split(separator: ",").first.map(String.init) ?? "single_512MiB")
+        let seconds = try Stopwatch.time { try Checkpointer().save(["params": .state(state)], to: url) }
+        print("{\"save_s\": \(seconds)}")
     }
 
     private func restoreAndReport(_ url: URL) throws {

@@ -73,12 +73,14 @@ public struct Checkpointer: Sendable {
         let staging = try StepStaging(finalURL: directory)
         defer { staging.abandon() }
         var records: [String: CheckpointMetadata.Item] = [:]
+        var digests: [String: CheckpointMetadata.FileRecord] = [:]
         for (name, item) in items.sorted(by: { $0.key < $1.key }) {
             let itemDirectory = try staging.itemDirectory(name)
             switch item {
             case .state(let state):
-                let files = try StateItemWriter.write(state, to: itemDirectory, maxFileBytes: maxDataFileBytes)
-                records[name] = .init(kind: .state, files: files.map { "\(name)/\($0)" })
+                let written = try StateItemWriter.write(state, to: itemDirectory, maxFileBytes: maxDataFileBytes)
+                records[name] = .init(kind: .state, files: written.files.map { "\(name)/\($0)" })
+                for (file, digest) in written.records { digests["\(name)/\(file)"] = digest }
             case .json(let data):
                 try fileSystem { () throws(FileIOError) in
                     try AtomicFile.write(data, to: itemDirectory.appendingPathComponent(CheckpointItem.jsonFileName))
@@ -88,7 +90,7 @@ public struct Checkpointer: Sendable {
         }
         let record = CheckpointMetadata(step: step, time: time, metrics: metrics, items: records,
                                         metadata: metadata, files: [:])
-        return try staging.commit(record, force: force)
+        return try staging.commit(record, precomputed: digests, force: force)
     }
 
     /// Opens a complete checkpoint for reading; with `verify`, first recomputes

@@ -7,11 +7,14 @@ import SafeTensors
 /// Leaves are packed into data files in path order, a new file starting when the
 /// current one would exceed `maxFileBytes` (one leaf larger than that gets a file
 /// of its own). Leaves whose tensors share storage (tied weights kept as one
-/// buffer) are written once and recorded as aliases.
+/// buffer) are written once and recorded as aliases. Each data file's size and
+/// SHA-256 are computed while it is written (`HashingSafeTensorsWriter`), so the
+/// commit never reads the files back to checksum them.
 enum StateItemWriter {
     /// Writes `state` into `directory` and returns the files written (relative to
-    /// the item directory).
-    static func write(_ state: State, to directory: URL, maxFileBytes: Int) throws(CheckpointError) -> [String] {
+    /// the item directory) with the size and digest of each data file.
+    static func write(_ state: State, to directory: URL, maxFileBytes: Int)
+        throws(CheckpointError) -> (files: [String], records: [String: CheckpointMetadata.FileRecord]) {
         var leaves: [TreeFile.Leaf] = []
         var groups: [[SafeTensorsEntry]] = [[]]
         var groupBytes = 0
@@ -53,14 +56,10 @@ enum StateItemWriter {
         for index in leaves.indices {
             if let group = leaves[index].file.flatMap(Int.init) { leaves[index].file = fileNames[group] }
         }
+        var records: [String: CheckpointMetadata.FileRecord] = [:]
         for (index, entries) in groups.enumerated() {
-            let url = directory.appendingPathComponent(fileNames[index])
-            do {
-                try SafeTensorsWriter.write(entries: entries, metadata: ["format": "arbor"], to: url)
-            } catch {
-                if case .io(let failure) = error { throw .io(failure) }
-                throw .safeTensors(error)
-            }
+            records[fileNames[index]] = try HashingSafeTensorsWriter.write(
+                entries, to: directory.appendingPathComponent(fileNames[index]))
         }
 
         let tree = TreeFile(leaves: leaves)
@@ -73,6 +72,6 @@ enum StateItemWriter {
         try fileSystem { () throws(FileIOError) in
             try AtomicFile.write(data, to: directory.appendingPathComponent(TreeFile.fileName))
         }
-        return fileNames + [TreeFile.fileName]
+        return (fileNames + [TreeFile.fileName], records)
     }
 }

@@ -54,7 +54,10 @@ final class StepStaging {
     }
 
     /// Checksums every file, writes `checkpoint.json` and renames into place.
-    /// `precomputed` holds digests already known from writing (skips re-reading).
+    /// `precomputed` holds digests of files their writer hashed while writing
+    /// and fsync'ed before reporting them (every checkpoint data file): those
+    /// are neither read back nor synced again. Any other file is hashed and
+    /// fsync'ed here.
     @discardableResult
     func commit(_ metadata: CheckpointMetadata, precomputed: [String: CheckpointMetadata.FileRecord] = [:],
                 force: Bool) throws(CheckpointError) -> CheckpointMetadata {
@@ -65,10 +68,10 @@ final class StepStaging {
             let file = url.appendingPathComponent(relative)
             if let known = precomputed[relative] {
                 records[relative] = known
-            } else {
-                let digest = try FileDigest.sha256(of: file)
-                records[relative] = .init(bytes: digest.bytes, sha256: digest.sha256)
+                continue
             }
+            let digest = try FileDigest.sha256(of: file)
+            records[relative] = .init(bytes: digest.bytes, sha256: digest.sha256)
             try fileSystem { () throws(FileIOError) in try DurableFileSystem.syncFile(at: file) }
         }
         metadata.files = records
