@@ -4,8 +4,8 @@ import Foundation
 /// An open safetensors file: the validated header, and zero-copy tensors that are
 /// windows into the memory-mapped file.
 ///
-/// Opening maps the file and parses only the header, so it costs the same for a
-/// 1 KB file and a 100 GB one; the kernel reads a tensor's pages when they are
+/// Opening maps the file and parses only the header (read with `pread` when it
+/// is at most 64 KiB), so it costs the same for a 1 KB file and a 100 GB one; the kernel reads a tensor's pages when they are
 /// first touched. Tensors returned by `tensor(named:)` keep the mapping alive after
 /// this value is gone.
 ///
@@ -32,7 +32,31 @@ public struct SafeTensorsFile: Sendable {
         }
         self.url = url
         self.mapping = mapping
-        self.header = try SafeTensorsHeader(fileBytes: mapping.bytes, file: url.path)
+        self.header = try SafeTensorsFile.readHeader(of: mapping, file: url.path)
+    }
+
+    /// Headers up to this size are read with `pread` instead of through the mapping.
+    static let preadHeaderLimit = 64 << 10
+
+    /// Parses the header of `mapping`'s file. A header of up to 64 KiB (nearly
+    /// every model file) is read with one `pread` into a buffer: touching the
+    /// mapping instead would fault in its first pages and build page tables the
+    /// kernel must tear down again on close, which is most of the cost of
+    /// opening a large file. Larger headers are parsed in place in the mapping.
+    static func readHeader(of mapping: MappedFile, file: String) throws(SafeTensorsError) -> SafeTensorsHeader {
+        let count = Swift.min(mapping.byteCount, 8 + preadHeaderLimit)
+        guard count >= 8 else { return try SafeTensorsHeader(fileBytes: mapping.bytes, file: file) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
+        defer { buffer.deallocate() }
+        do {
+            try mapping.read(into: buffer, at: 0)
+        } catch {
+            throw .cannotOpen(file: file, reason: error.reason)
+        }
+        let length = try SafeTensorsHeader.headerLength(leadingBytes: UnsafeRawBufferPointer(buffer),
+                                                        fileSize: mapping.byteCount, file: file)
+        if 8 + length > count { return try SafeTensorsHeader(fileBytes: mapping.bytes, file: file) }
+        return try SafeTensorsHeader(leadingBytes: UnsafeRawBufferPointer(buffer), fileSize: mapping.byteCount, file: file)
     }
 
     /// The tensors in data-offset order (the order their bytes appear in the file).
