@@ -55,9 +55,9 @@ def time_nnx(layers, width, runs):
     return split, merge
 
 
-def time_arbor(sizes, width, runs):
+def time_arbor(sizes, width, runs, binary=None):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    binary = os.path.join(root, ".build", "release", "arbor-bench")
+    binary = binary or os.path.join(root, ".build", "release", "arbor-bench")
     if not os.path.exists(binary):
         subprocess.run(["swift", "build", "-c", "release", "--product", "arbor-bench"], cwd=root, check=True)
     out = subprocess.run(
@@ -74,6 +74,7 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternate Arbor (a fresh process) and NNX this many times; the spread is reported")
+    parser.add_argument("--binary", help="the arbor-bench to run (default: .build/release/arbor-bench)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.layers.split(",")]
 
@@ -82,7 +83,7 @@ def main():
           f"{args.rounds} alternating rounds; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     rounds = []  # per round: {layers: (nnx_split, nnx_merge, arbor_split, arbor_merge)}
     for _ in range(args.rounds):
-        arbor = time_arbor(sizes, args.width, max(args.runs, 7))
+        arbor = time_arbor(sizes, args.width, max(args.runs, 7), args.binary)
         result = {}
         for layers in sizes:
             nnx_split, nnx_merge = time_nnx(layers, args.width, args.runs if layers < 10_000 else 3)

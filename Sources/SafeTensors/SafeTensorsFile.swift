@@ -39,24 +39,36 @@ public struct SafeTensorsFile: Sendable {
     static let preadHeaderLimit = 64 << 10
 
     /// Parses the header of `mapping`'s file. A header of up to 64 KiB (nearly
-    /// every model file) is read with one `pread` into a buffer: touching the
+    /// every model file) is read with `pread` into a buffer: touching the
     /// mapping instead would fault in its first pages and build page tables the
     /// kernel must tear down again on close, which is most of the cost of
-    /// opening a large file. Larger headers are parsed in place in the mapping.
+    /// opening a large file. Only the header's own pages are read (the first
+    /// 4 KiB, then the rest of the header if it is longer), never data pages.
+    /// Larger headers are parsed in place in the mapping.
     static func readHeader(of mapping: MappedFile, file: String) throws(SafeTensorsError) -> SafeTensorsHeader {
-        let count = Swift.min(mapping.byteCount, 8 + preadHeaderLimit)
-        guard count >= 8 else { return try SafeTensorsHeader(fileBytes: mapping.bytes, file: file) }
-        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: count, alignment: 8)
+        let fileSize = mapping.byteCount
+        let first = Swift.min(fileSize, 4096)
+        guard first >= 8 else { return try SafeTensorsHeader(fileBytes: mapping.bytes, file: file) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.min(fileSize, 8 + preadHeaderLimit), alignment: 8)
         defer { buffer.deallocate() }
         do {
-            try mapping.read(into: buffer, at: 0)
+            try mapping.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<first]), at: 0)
         } catch {
             throw .cannotOpen(file: file, reason: error.reason)
         }
-        let length = try SafeTensorsHeader.headerLength(leadingBytes: UnsafeRawBufferPointer(buffer),
-                                                        fileSize: mapping.byteCount, file: file)
-        if 8 + length > count { return try SafeTensorsHeader(fileBytes: mapping.bytes, file: file) }
-        return try SafeTensorsHeader(leadingBytes: UnsafeRawBufferPointer(buffer), fileSize: mapping.byteCount, file: file)
+        let length = try SafeTensorsHeader.headerLength(leadingBytes: UnsafeRawBufferPointer(rebasing: buffer[..<first]),
+                                                        fileSize: fileSize, file: file)
+        let end = 8 + length
+        if end > buffer.count { return try SafeTensorsHeader(fileBytes: mapping.bytes, file: file) }
+        if end > first {
+            do {
+                try mapping.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[first..<end]), at: first)
+            } catch {
+                throw .cannotOpen(file: file, reason: error.reason)
+            }
+        }
+        return try SafeTensorsHeader(leadingBytes: UnsafeRawBufferPointer(rebasing: buffer[..<Swift.max(end, first)]),
+                                     fileSize: fileSize, file: file)
     }
 
     /// The tensors in data-offset order (the order their bytes appear in the file).

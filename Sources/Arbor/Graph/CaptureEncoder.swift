@@ -30,6 +30,9 @@ final class CaptureEncoder: Encoder {
         let store: KeyedStore
         if case .keyed(let existing) = storage { store = existing } else {
             store = KeyedStore()
+            // Room for a typical module's properties: one allocation instead of
+            // regrowing at the 1st, 2nd and 4th property.
+            store.entries.reserveCapacity(4)
             storage = .keyed(store)
         }
         return KeyedEncodingContainer(CaptureKeyedContainer<Key>(context: context, store: store, hidden: hidden, style: style))
