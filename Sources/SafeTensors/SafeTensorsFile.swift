@@ -5,8 +5,8 @@ import Foundation
 /// windows into the memory-mapped file.
 ///
 /// Opening maps the file and parses only the header (read with `pread` when it
-/// is at most 64 KiB), so it costs the same for a 1 KB file and a 100 GB one; the kernel reads a tensor's pages when they are
-/// first touched. Tensors returned by `tensor(named:)` keep the mapping alive after
+/// is at most 64 KiB), so it costs the same for a 1 KB file and a 100 GB one;
+/// the kernel reads a tensor's pages when they are first touched. Tensors returned by `tensor(named:)` keep the mapping alive after
 /// this value is gone.
 ///
 /// ```swift

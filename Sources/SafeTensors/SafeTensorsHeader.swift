@@ -74,8 +74,11 @@ public struct SafeTensorsHeader: Sendable {
         }
         let parsed = try HeaderParser(file: file).parse(headerBytes)
         // Writers put tensors in offset order, so usually there is nothing to sort
-        // and the parser's name table already indexes the ordered entries.
+        // and the parser's name table already indexes the ordered entries. It is
+        // reused unless oversized: it was reserved from the header's length (which
+        // large metadata inflates) and it lives as long as the header.
         let inOrder = SafeTensorsHeader.isOffsetOrdered(parsed.entries)
+        let reuseTable = inOrder && parsed.positions.capacity <= 2 * parsed.positions.count + 64
         let ordered = inOrder ? parsed.entries : SafeTensorsHeader.offsetOrder(parsed.entries)
         let dataEnd = try SafeTensorsHeader.validateOffsets(ordered, file: file)
         let available = UInt64(fileSize - 8 - length)
@@ -85,7 +88,7 @@ public struct SafeTensorsHeader: Sendable {
         var tensors: [TensorInfo] = []
         tensors.reserveCapacity(ordered.count)
         var indexByName: [ExactName: Int] = [:]
-        if inOrder { indexByName = parsed.positions } else { indexByName.reserveCapacity(ordered.count) }
+        if reuseTable { indexByName = parsed.positions } else { indexByName.reserveCapacity(ordered.count) }
         for entry in ordered {
             guard entry.shape.allSatisfy({ $0 <= UInt64(Int.max) }) else {
                 throw .shapeNotRepresentable(file: file, tensor: entry.name, shape: entry.shape)
@@ -95,7 +98,7 @@ public struct SafeTensorsHeader: Sendable {
                 throw .shapeNotRepresentable(file: file, tensor: entry.name, shape: entry.shape)
             }
             // Offsets are within the file (checked above), so they fit in Int.
-            if !inOrder { indexByName[ExactName(entry.name)] = tensors.count }
+            if !reuseTable { indexByName[ExactName(entry.name)] = tensors.count }
             tensors.append(TensorInfo(name: entry.name, dtype: entry.dtype, shape: shape,
                                       dataOffsets: Int(entry.begin)..<Int(entry.end)))
         }

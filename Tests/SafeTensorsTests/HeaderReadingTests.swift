@@ -69,4 +69,15 @@ struct HeaderReadingTests {
         #expect(header.info(named: "\u{E9}")?.shape == [1])
         #expect(header.info(named: "e\u{301}")?.shape == [2])
     }
+
+    @Test("a header mostly metadata still finds its tensors by name")
+    func largeMetadata() throws {
+        let note = String(repeating: "n", count: 20_000)
+        let header = try parseImage(fileImage(
+            #"{"__metadata__":{"note":"\#(note)"},"w":{"dtype":"U8","shape":[2],"data_offsets":[0,2]}}"#,
+            data: [1, 2]))
+        #expect(header.metadata?["note"]?.count == 20_000)
+        #expect(header.info(named: "w")?.shape == [2])
+        #expect(header.info(named: "x") == nil)
+    }
 }
