@@ -11,6 +11,16 @@ is faster. Arbor's write is shown twice: durable (fsync of the file and its
 directory, the default) and with `durable: false`, which like Python's writer
 still renames a temporary file into place but does not fsync. All files live in a temporary
 directory that is removed at the end.
+
+    python3 Benchmarks/safetensors_bench.py --open-only [--rounds 5] [--before-binary OLD]
+
+times only the two opens (1 GiB header only, and 20,000 tiny tensors) on the
+same Python-written files: Python `safe_open` + `keys()` + `metadata()` and a
+fresh `arbor-bench safetensors --open-only` process (open, `names`,
+`metadata`) alternate round by round; it prints each side's median over the
+rounds, the range, and the ratio's range, with the load average.
+`--before-binary` adds an older arbor-bench to every round (before/after in one
+run); ARBOR_BENCH_RAW=1 also prints every sample.
 """
 import argparse
 import json
