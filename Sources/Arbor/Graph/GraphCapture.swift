@@ -244,7 +244,7 @@ struct GraphCapture {
             kind = GraphCapture.kindCache.withLock { cache in
                 if let known = cache[key] { return known }
                 // First time in this process: name the ancestry (type names are
-                // formatted at run time, microseconds a class) and register it.
+                // formatted at run time, microseconds a class).
                 let kind = VariableKind(of: cls)
                 cache[key] = kind
                 return kind
