@@ -55,9 +55,9 @@ def time_nnx(layers, width, runs):
     return split, merge
 
 
-def time_arbor(sizes, width, runs):
+def time_arbor(sizes, width, runs, binary=None):
     root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-    binary = os.path.join(root, ".build", "release", "arbor-bench")
+    binary = binary or os.path.join(root, ".build", "release", "arbor-bench")
     if not os.path.exists(binary):
         subprocess.run(["swift", "build", "-c", "release", "--product", "arbor-bench"], cwd=root, check=True)
     out = subprocess.run(
@@ -72,26 +72,40 @@ def main():
     parser.add_argument("--layers", default="10,100,1000,10000")
     parser.add_argument("--width", type=int, default=4)
     parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--rounds", type=int, default=3,
+                        help="alternate Arbor (a fresh process) and NNX this many times; the spread is reported")
+    parser.add_argument("--binary", help="the arbor-bench to run (default: .build/release/arbor-bench)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.layers.split(",")]
 
     print(f"flax {__import__('flax').__version__}, jax {jax.__version__}; width {args.width}, "
-          f"median of {args.runs} runs of thread CPU time; per variable (weight and bias each count)")
-    arbor = time_arbor(sizes, args.width, max(args.runs, 7))
+          f"median of {args.runs} runs of thread CPU time; per variable (weight and bias each count); "
+          f"{args.rounds} alternating rounds; load average {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+    rounds = []  # per round: {layers: (nnx_split, nnx_merge, arbor_split, arbor_merge)}
+    for _ in range(args.rounds):
+        arbor = time_arbor(sizes, args.width, max(args.runs, 7), args.binary)
+        result = {}
+        for layers in sizes:
+            nnx_split, nnx_merge = time_nnx(layers, args.width, args.runs if layers < 10_000 else 3)
+            result[layers] = (nnx_split, nnx_merge) + arbor[layers]
+        rounds.append(result)
+
     header = (f"{'layers':>7} {'vars':>6} | {'NNX split':>10} {'NNX merge':>10} | "
-              f"{'Arbor split':>11} {'Arbor merge':>11} | {'split x':>8} {'merge x':>8} {'split+merge x':>13}")
+              f"{'Arbor split':>11} {'Arbor merge':>11} | {'split x':>8} {'merge x':>8} {'split+merge x (range)':>22}")
     print(header)
     print("-" * len(header))
     for layers in sizes:
         variables = 2 * layers
-        nnx_split, nnx_merge = time_nnx(layers, args.width, args.runs if layers < 10_000 else 3)
-        arbor_split, arbor_merge = arbor[layers]
+        med = [statistics.median(r[layers][i] for r in rounds) for i in range(4)]
+        nnx_split, nnx_merge, arbor_split, arbor_merge = med
+        ratios = [(r[layers][0] + r[layers][1]) / (r[layers][2] + r[layers][3]) for r in rounds]
         us = lambda seconds: f"{seconds / variables * 1e6:8.2f}us"
         print(f"{layers:>7} {variables:>6} | {us(nnx_split):>10} {us(nnx_merge):>10} | "
               f"{us(arbor_split):>11} {us(arbor_merge):>11} | "
               f"{nnx_split / arbor_split:>7.1f}x {nnx_merge / arbor_merge:>7.1f}x "
-              f"{(nnx_split + nnx_merge) / (arbor_split + arbor_merge):>12.1f}x")
+              f"{statistics.median(ratios):>8.1f}x ({min(ratios):.1f}-{max(ratios):.1f})")
         sys.stdout.flush()
+    print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 
 if __name__ == "__main__":

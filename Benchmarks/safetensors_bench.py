@@ -11,6 +11,16 @@ is faster. Arbor's write is shown twice: durable (fsync of the file and its
 directory, the default) and with `durable: false`, which like Python's writer
 still renames a temporary file into place but does not fsync. All files live in a temporary
 directory that is removed at the end.
+
+    python3 Benchmarks/safetensors_bench.py --open-only [--rounds 5] [--before-binary OLD]
+
+times only the two opens (1 GiB header only, and 20,000 tiny tensors) on the
+same Python-written files: Python `safe_open` + `keys()` + `metadata()` and a
+fresh `arbor-bench safetensors --open-only` process (open, `names`,
+`metadata`) alternate round by round; it prints each side's median over the
+rounds, the range, and the ratio's range, with the load average.
+`--before-binary` adds an older arbor-bench to every round (before/after in one
+run); ARBOR_BENCH_RAW=1 also prints every sample.
 """
 import argparse
 import json
@@ -47,12 +57,68 @@ def fmt(seconds):
     return f"{seconds:.3f} s"
 
 
+def open_and_list(path):
+    # Parse and validate the header, map the file, list the names.
+    with safe_open(path, "np") as f:
+        f.keys()
+        f.metadata()
+
+
+def open_only_rounds(args):
+    """Both opens, Python and Arbor alternating round by round on the same files."""
+    work = tempfile.mkdtemp(prefix="arbor-st-bench-")
+    try:
+        big_path = os.path.join(work, "py_big.safetensors")
+        tiny_path = os.path.join(work, "py_tiny.safetensors")
+        save_file({"weight": np.zeros(args.size_mib << 18, dtype=np.float32)}, big_path)
+        save_file({f"layers.{i // 10}.param_{i % 10}": np.array([1, 2, 3, 4], dtype=np.float32)
+                   for i in range(20_000)}, tiny_path)
+        sides = [("Arbor", args.binary)] + ([("before", args.before_binary)] if args.before_binary else [])
+        samples = {key: {"Python": []} | {name: [] for name, _ in sides} for key in ("open_big", "tiny_open")}
+        load_before = os.getloadavg()
+        for _ in range(args.rounds):
+            samples["open_big"]["Python"].append(median(max(args.runs, 50), lambda: open_and_list(big_path)))
+            samples["tiny_open"]["Python"].append(median(args.runs, lambda: open_and_list(tiny_path)))
+            for name, binary in sides:
+                command = [binary, "safetensors", "--open-only", "--input", big_path, "--tiny-input", tiny_path,
+                           "--runs", str(args.runs)]
+                if name == "before":  # an arbor-bench without --open-only: it opens its own (identical) tiny file
+                    command = [binary, "safetensors", "--size-mib", "1", "--input", big_path, "--dir", work,
+                               "--runs", str(args.runs), "--json"]
+                output = subprocess.run(command, check=True, capture_output=True, text=True).stdout
+                result = json.loads(output.strip().splitlines()[-1])
+                for key in samples:
+                    samples[key][name].append(result[key])
+        load_after = os.getloadavg()
+        if os.environ.get("ARBOR_BENCH_RAW"):
+            print(json.dumps(samples))
+        print(f"safetensors open, {args.rounds} alternating rounds (each a median of {max(args.runs, 50)} / {args.runs} opens); "
+              f"load average {load_before[0]:.2f} {load_before[1]:.2f} before, {load_after[0]:.2f} {load_after[1]:.2f} after")
+        print(f"{'measure':<30}{'side':<8}{'median':>10}{'range':>24}{'ratio Py/side':>16}{'ratio range':>16}")
+        labels = {"open_big": f"open {args.size_mib} MiB (header)", "tiny_open": "open 20,000 tiny tensors"}
+        for key, label in labels.items():
+            python = samples[key]["Python"]
+            for side, values in samples[key].items():
+                ratios = [p / v for p, v in zip(python, values)]
+                print(f"{label:<30}{side:<8}{fmt(statistics.median(values)):>10}"
+                      f"{fmt(min(values)) + ' - ' + fmt(max(values)):>24}"
+                      f"{statistics.median(ratios):>15.2f}x{f'{min(ratios):.2f}-{max(ratios):.2f}':>16}")
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size-mib", type=int, default=1024)
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--binary", default=os.path.join(ROOT, ".build", "release", "arbor-bench"))
+    parser.add_argument("--open-only", action="store_true",
+                        help="only the two opens, Python and Arbor (a fresh process) alternating for --rounds rounds")
+    parser.add_argument("--rounds", type=int, default=5)
+    parser.add_argument("--before-binary", help="with --open-only: also time this (older) arbor-bench in each round")
     args = parser.parse_args()
+    if args.open_only:
+        return open_only_rounds(args)
 
     work = tempfile.mkdtemp(prefix="arbor-st-bench-")
     try:

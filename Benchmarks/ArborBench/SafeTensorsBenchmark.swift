@@ -23,10 +23,35 @@ struct SafeTensorsBenchmark: ParsableCommand {
     @Option(help: "Timed runs per measurement (the median is reported).")
     var runs: Int = 5
 
+    @Option(help: "With --open-only: also time opening this existing file of many tensors.")
+    var tinyInput: String?
+
+    @Flag(help: "Only time opening --input (and --tiny-input): no writes, no full read.")
+    var openOnly = false
+
     @Flag(help: "Print one JSON object instead of a table.")
     var json = false
 
+    /// What Python's `with safe_open(path) as f: f.keys()` does: map, parse and
+    /// validate the header, then list the names (and the metadata is there).
+    static func openAndList(_ url: URL) throws {
+        let file = try SafeTensorsFile(contentsOf: url)
+        withExtendedLifetime((file.names, file.metadata)) {}
+    }
+
     func run() throws {
+        if openOnly {
+            guard let input else { throw ValidationError("--open-only needs --input") }
+            var results: [(String, Double)] = []
+            let url = URL(fileURLWithPath: input)
+            results.append(("open_big", try Stopwatch.median(runs: max(runs, 50)) { try Self.openAndList(url) }))
+            if let tinyInput {
+                let tiny = URL(fileURLWithPath: tinyInput)
+                results.append(("tiny_open", try Stopwatch.median(runs: runs) { try Self.openAndList(tiny) }))
+            }
+            print("{" + results.map { "\"\($0.0)\": \($0.1)" }.joined(separator: ", ") + "}")
+            return
+        }
         let fileManager = FileManager.default
         let base = dir.map { URL(fileURLWithPath: $0) } ?? fileManager.temporaryDirectory
         let work = base.appendingPathComponent("arbor-bench-\(UUID().uuidString)", isDirectory: true)
@@ -44,7 +69,7 @@ struct SafeTensorsBenchmark: ParsableCommand {
         }
 
         let readURL = input.map { URL(fileURLWithPath: $0) } ?? bigURL
-        let open = try Stopwatch.median(runs: max(runs, 50)) { _ = try SafeTensorsFile(contentsOf: readURL) }
+        let open = try Stopwatch.median(runs: max(runs, 50)) { try Self.openAndList(readURL) }
         var checksum: UInt64 = 0
         let read = try Stopwatch.median(runs: runs) {
             let file = try SafeTensorsFile(contentsOf: readURL)
@@ -56,7 +81,7 @@ struct SafeTensorsBenchmark: ParsableCommand {
         let tiny = try StateDict((0..<20_000).map { (name: "layers.\($0 / 10).param_\($0 % 10)", tensor: Tensor([1, 2, 3, 4] as [Float])) })
         let tinyURL = work.appendingPathComponent("arbor_tiny.safetensors")
         let tinySave = try Stopwatch.median(runs: runs) { try SafeTensorsWriter.write(tiny, to: tinyURL) }
-        let tinyOpen = try Stopwatch.median(runs: runs) { _ = try SafeTensorsFile(contentsOf: tinyURL) }
+        let tinyOpen = try Stopwatch.median(runs: runs) { try Self.openAndList(tinyURL) }
 
         let results: [(String, Double)] = [
             ("open_big", open), ("read_big", read), ("write_big", write), ("write_big_nosync", writeNoSync),

@@ -1,3 +1,5 @@
+import Foundation
+
 /// A tensor name compared by its exact UTF-8 bytes.
 ///
 /// Swift's `String` equality is Unicode canonical equivalence, so `"é"` (U+00E9)
@@ -10,7 +12,18 @@ package struct ExactName: Hashable, Sendable {
     package init(_ name: String) { self.name = name }
 
     package static func == (lhs: ExactName, rhs: ExactName) -> Bool {
-        lhs.name.utf8.elementsEqual(rhs.name.utf8)
+        let (left, right) = (lhs.name.utf8, rhs.name.utf8)
+        guard left.count == right.count else { return false }
+        // Native strings are contiguous: compare the buffers in one call instead
+        // of byte by byte through the UTF-8 view (a hot spot of large headers).
+        let contiguous = left.withContiguousStorageIfAvailable { a in
+            right.withContiguousStorageIfAvailable { b in
+                guard let first = a.baseAddress, let second = b.baseAddress else { return true }  // both empty
+                return memcmp(first, second, a.count) == 0
+            }
+        }
+        if let contiguous, let equal = contiguous { return equal }
+        return left.elementsEqual(right)
     }
 
     /// Hashes the UTF-8 bytes in one call (no per-byte `combine`, no copy for

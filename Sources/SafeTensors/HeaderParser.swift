@@ -25,6 +25,8 @@ struct HeaderParser {
     struct Result {
         var entries: [Entry]
         var metadata: [String: String]?
+        /// Each name's index in `entries`, for the header's lookup table.
+        var positions: [ExactName: Int]
     }
 
     let file: String
@@ -38,14 +40,22 @@ struct HeaderParser {
         }
         var entries: [Entry] = []
         var positions: [ExactName: Int] = [:]
+        // An entry takes at least ~50 bytes, typically 60-100: reserving up front
+        // avoids rehashing the table as it grows (over-reserving costs a little
+        // memory, not time).
+        let expected = bytes.count / 56
+        positions.reserveCapacity(expected)
+        entries.reserveCapacity(expected)
         var metadata: [String: String]?
         var sawMetadata = false
         var deferred: SafeTensorsError?
         func record(_ entry: Entry) {
-            if let index = positions[ExactName(entry.name)] {
+            // One hash per entry: insert, and only on a repeated name put back the
+            // first position and overwrite the value there.
+            if let index = positions.updateValue(entries.count, forKey: ExactName(entry.name)) {
+                positions[ExactName(entry.name)] = index
                 entries[index] = entry
             } else {
-                positions[ExactName(entry.name)] = entries.count
                 entries.append(entry)
             }
         }
@@ -82,7 +92,7 @@ struct HeaderParser {
         }
         if let deferred { throw deferred }
         do throws(JSONScanner.Failure) { try scanner.expectEnd() } catch { throw invalidJSON(error) }
-        return Result(entries: entries, metadata: metadata)
+        return Result(entries: entries, metadata: metadata, positions: positions)
     }
 
     /// The usual `{"dtype":"F32","shape":[..],"data_offsets":[a,b]}` entry in any
@@ -90,25 +100,44 @@ struct HeaderParser {
     /// (the caller rewinds and interprets the entry in full).
     private func fastEntry(named name: String, _ scanner: inout JSONScanner) -> Entry? {
         guard scanner.consume(UInt8(ascii: "{")) else { return nil }
-        var dtype: DType?, shape: [UInt64]?, offsets: [UInt64]?
+        var dtype: DType?, shape: [UInt64]?, offsets: (UInt64, UInt64)?
         repeat {
-            guard let key = scanner.scanPlainString(), scanner.consume(UInt8(ascii: ":")) else { return nil }
-            switch key {
-            case "dtype" where dtype == nil:
-                guard let text = scanner.scanPlainString(), let parsed = DType(safetensorsName: text) else { return nil }
+            guard let key = scanner.scanPlainStringBytes(), scanner.consume(UInt8(ascii: ":")) else { return nil }
+            if dtype == nil, HeaderParser.matches(key, "dtype") {
+                guard let text = scanner.scanPlainStringBytes(), let parsed = HeaderParser.dtype(named: text) else { return nil }
                 dtype = parsed
-            case "shape" where shape == nil:
+            } else if shape == nil, HeaderParser.matches(key, "shape") {
                 guard let list = scanner.scanPlainUnsignedList() else { return nil }
                 shape = list
-            case "data_offsets" where offsets == nil:
-                guard let list = scanner.scanPlainUnsignedList(), list.count == 2 else { return nil }
-                offsets = list
-            default:
+            } else if offsets == nil, HeaderParser.matches(key, "data_offsets") {
+                guard let pair = scanner.scanPlainUnsignedPair() else { return nil }
+                offsets = pair
+            } else {
                 return nil
             }
         } while scanner.consume(UInt8(ascii: ","))
         guard scanner.consume(UInt8(ascii: "}")), let dtype, let shape, let offsets else { return nil }
-        return Entry(name: name, dtype: dtype, shape: shape, begin: offsets[0], end: offsets[1])
+        return Entry(name: name, dtype: dtype, shape: shape, begin: offsets.0, end: offsets.1)
+    }
+
+    /// Whether `bytes` spell exactly the ASCII `literal`.
+    private static func matches(_ bytes: UnsafeRawBufferPointer, _ literal: StaticString) -> Bool {
+        guard bytes.count == literal.utf8CodeUnitCount else { return false }
+        let expected = UnsafeRawBufferPointer(start: literal.utf8Start, count: literal.utf8CodeUnitCount)
+        return bytes.elementsEqual(expected)
+    }
+
+    /// Every dtype's safetensors name as bytes, so the fast path matches a
+    /// dtype without making a `String` (exact bytes only; anything else takes
+    /// the general path, which decides).
+    private static let dtypeNames: [(name: [UInt8], dtype: DType)] =
+        DType.allCases.map { (Array($0.safetensorsName.utf8), $0) }
+
+    private static func dtype(named bytes: UnsafeRawBufferPointer) -> DType? {
+        for candidate in dtypeNames where candidate.name.count == bytes.count {
+            if candidate.name.withUnsafeBytes({ $0.elementsEqual(bytes) }) { return candidate.dtype }
+        }
+        return nil
     }
 
     private func invalidJSON(_ failure: JSONScanner.Failure) -> SafeTensorsError {

@@ -25,18 +25,32 @@ extension JSONScanner {
 
     /// A string with no escapes or control characters, or `nil`.
     mutating func scanPlainString() -> String? {
+        scanPlainStringBytes().map { String(decoding: $0, as: UTF8.self) }
+    }
+
+    /// The bytes (quotes excluded) of a string with no escapes or control
+    /// characters, or `nil`: lets a caller match a known key or dtype name
+    /// without making a `String`.
+    mutating func scanPlainStringBytes() -> UnsafeRawBufferPointer? {
         guard consume(UInt8(ascii: "\"")) else { return nil }
         let start = position
         while position < bytes.count {
             let byte = bytes[position]
             if byte == UInt8(ascii: "\"") {
                 position += 1
-                return String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<(position - 1)]), as: UTF8.self)
+                return UnsafeRawBufferPointer(rebasing: bytes[start..<(position - 1)])
             }
             if byte == UInt8(ascii: "\\") || byte < 0x20 { return nil }
             position += 1
         }
         return nil
+    }
+
+    /// A list of exactly two plain non-negative integers (`[begin, end]`), or `nil`.
+    mutating func scanPlainUnsignedPair() -> (UInt64, UInt64)? {
+        guard consume(UInt8(ascii: "[")), let first = scanPlainUnsigned(), consume(UInt8(ascii: ",")),
+              let second = scanPlainUnsigned(), consume(UInt8(ascii: "]")) else { return nil }
+        return (first, second)
     }
 
     private mutating func scanPlainUnsigned() -> UInt64? {

@@ -4,9 +4,9 @@ import Foundation
 /// An open safetensors file: the validated header, and zero-copy tensors that are
 /// windows into the memory-mapped file.
 ///
-/// Opening maps the file and parses only the header, so it costs the same for a
-/// 1 KB file and a 100 GB one; the kernel reads a tensor's pages when they are
-/// first touched. Tensors returned by `tensor(named:)` keep the mapping alive after
+/// Opening maps the file and parses only the header (read with `pread` when it
+/// is at most 64 KiB), so it costs the same for a 1 KB file and a 100 GB one;
+/// the kernel reads a tensor's pages when they are first touched. Tensors returned by `tensor(named:)` keep the mapping alive after
 /// this value is gone.
 ///
 /// ```swift
@@ -32,7 +32,43 @@ public struct SafeTensorsFile: Sendable {
         }
         self.url = url
         self.mapping = mapping
-        self.header = try SafeTensorsHeader(fileBytes: mapping.bytes, file: url.path)
+        self.header = try SafeTensorsFile.readHeader(of: mapping, file: url.path)
+    }
+
+    /// Headers up to this size are read with `pread` instead of through the mapping.
+    static let preadHeaderLimit = 64 << 10
+
+    /// Parses the header of `mapping`'s file. A header of up to 64 KiB (nearly
+    /// every model file) is read with `pread` into a buffer: touching the
+    /// mapping instead would fault in its first pages and build page tables the
+    /// kernel must tear down again on close, which is most of the cost of
+    /// opening a large file. Only the header's own pages are read (the first
+    /// 4 KiB, then the rest of the header if it is longer), never data pages.
+    /// Larger headers are parsed in place in the mapping.
+    static func readHeader(of mapping: MappedFile, file: String) throws(SafeTensorsError) -> SafeTensorsHeader {
+        let fileSize = mapping.byteCount
+        let first = Swift.min(fileSize, 4096)
+        guard first >= 8 else { return try SafeTensorsHeader(fileBytes: mapping.bytes, file: file) }
+        let buffer = UnsafeMutableRawBufferPointer.allocate(byteCount: Swift.min(fileSize, 8 + preadHeaderLimit), alignment: 8)
+        defer { buffer.deallocate() }
+        do {
+            try mapping.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[..<first]), at: 0)
+        } catch {
+            throw .cannotOpen(file: file, reason: error.reason)
+        }
+        let length = try SafeTensorsHeader.headerLength(leadingBytes: UnsafeRawBufferPointer(rebasing: buffer[..<first]),
+                                                        fileSize: fileSize, file: file)
+        let end = 8 + length
+        if end > buffer.count { return try SafeTensorsHeader(fileBytes: mapping.bytes, file: file) }
+        if end > first {
+            do {
+                try mapping.read(into: UnsafeMutableRawBufferPointer(rebasing: buffer[first..<end]), at: first)
+            } catch {
+                throw .cannotOpen(file: file, reason: error.reason)
+            }
+        }
+        return try SafeTensorsHeader(leadingBytes: UnsafeRawBufferPointer(rebasing: buffer[..<Swift.max(end, first)]),
+                                     fileSize: fileSize, file: file)
     }
 
     /// The tensors in data-offset order (the order their bytes appear in the file).

@@ -39,10 +39,16 @@ public struct SafeTensorsHeader: Sendable {
     /// bytes are read, so a mapped file's data pages are never touched. `file`
     /// names the source in error messages.
     public init(fileBytes: UnsafeRawBufferPointer, file: String) throws(SafeTensorsError) {
-        let fileSize = fileBytes.count
-        guard fileSize >= 8 else { throw .headerTooSmall(file: file, fileSize: fileSize) }
+        try self.init(leadingBytes: fileBytes, fileSize: fileBytes.count, file: file)
+    }
+
+    /// The header length the 8-byte prefix of `leadingBytes` gives, checked
+    /// against the reference's limit and the file size.
+    static func headerLength(leadingBytes: UnsafeRawBufferPointer, fileSize: Int,
+                             file: String) throws(SafeTensorsError) -> Int {
+        guard fileSize >= 8, leadingBytes.count >= 8 else { throw .headerTooSmall(file: file, fileSize: fileSize) }
         var rawLength: UInt64 = 0
-        for index in (0..<8).reversed() { rawLength = rawLength << 8 | UInt64(fileBytes[index]) }
+        for index in (0..<8).reversed() { rawLength = rawLength << 8 | UInt64(leadingBytes[index]) }
         guard rawLength <= UInt64(SafeTensorsHeader.maximumLength) else {
             throw .headerTooLarge(file: file, headerLength: rawLength)
         }
@@ -50,35 +56,68 @@ public struct SafeTensorsHeader: Sendable {
         guard 8 + length <= fileSize else {
             throw .headerPastEnd(file: file, headerLength: rawLength, fileSize: fileSize)
         }
-        let headerBytes = UnsafeRawBufferPointer(rebasing: fileBytes[8..<(8 + length)])
+        return length
+    }
+
+    /// Parses a header from the first bytes of a file of `fileSize` bytes:
+    /// `leadingBytes` must hold at least the prefix and the header (`8 +
+    /// headerLength`), or the whole file when it is shorter than that.
+    init(leadingBytes: UnsafeRawBufferPointer, fileSize: Int, file: String) throws(SafeTensorsError) {
+        let length = try SafeTensorsHeader.headerLength(leadingBytes: leadingBytes, fileSize: fileSize, file: file)
+        guard 8 + length <= leadingBytes.count else {
+            // A caller's mistake, not the file's: report it as a short read.
+            throw .headerPastEnd(file: file, headerLength: UInt64(length), fileSize: leadingBytes.count)
+        }
+        let headerBytes = UnsafeRawBufferPointer(rebasing: leadingBytes[8..<(8 + length)])
         if let offset = UTF8Validation.firstInvalidOffset(in: headerBytes) {
             throw .headerNotUTF8(file: file, byteOffset: offset)
         }
         let parsed = try HeaderParser(file: file).parse(headerBytes)
-        let ordered = SafeTensorsHeader.offsetOrder(parsed.entries)
+        // Writers put tensors in offset order, so usually there is nothing to sort
+        // and the parser's name table already indexes the ordered entries. It is
+        // reused unless oversized: it was reserved from the header's length (which
+        // large metadata inflates) and it lives as long as the header.
+        let inOrder = SafeTensorsHeader.isOffsetOrdered(parsed.entries)
+        let reuseTable = inOrder && parsed.positions.capacity <= 2 * parsed.positions.count + 64
+        let ordered = inOrder ? parsed.entries : SafeTensorsHeader.offsetOrder(parsed.entries)
         let dataEnd = try SafeTensorsHeader.validateOffsets(ordered, file: file)
         let available = UInt64(fileSize - 8 - length)
         if dataEnd < available { throw .trailingBytes(file: file, dataEnd: dataEnd, dataSize: available) }
         if dataEnd > available { throw .dataPastEnd(file: file, dataEnd: dataEnd, dataSize: available) }
 
         var tensors: [TensorInfo] = []
-        tensors.reserveCapacity(parsed.entries.count)
+        tensors.reserveCapacity(ordered.count)
         var indexByName: [ExactName: Int] = [:]
-        indexByName.reserveCapacity(parsed.entries.count)
+        if reuseTable { indexByName = parsed.positions } else { indexByName.reserveCapacity(ordered.count) }
         for entry in ordered {
-            guard entry.shape.allSatisfy({ $0 <= UInt64(Int.max) }),
-                  Tensor.checkedElementCount(of: entry.shape.map { Int($0) }) != nil else {
+            guard entry.shape.allSatisfy({ $0 <= UInt64(Int.max) }) else {
+                throw .shapeNotRepresentable(file: file, tensor: entry.name, shape: entry.shape)
+            }
+            let shape = entry.shape.map { Int($0) }
+            guard Tensor.checkedElementCount(of: shape) != nil else {
                 throw .shapeNotRepresentable(file: file, tensor: entry.name, shape: entry.shape)
             }
             // Offsets are within the file (checked above), so they fit in Int.
-            indexByName[ExactName(entry.name)] = tensors.count
-            tensors.append(TensorInfo(name: entry.name, dtype: entry.dtype, shape: entry.shape.map { Int($0) },
+            if !reuseTable { indexByName[ExactName(entry.name)] = tensors.count }
+            tensors.append(TensorInfo(name: entry.name, dtype: entry.dtype, shape: shape,
                                       dataOffsets: Int(entry.begin)..<Int(entry.end)))
         }
         self.tensors = tensors
         self.metadata = parsed.metadata
         self.headerLength = length
         self.indexByName = indexByName
+    }
+
+    /// Whether `entries` are already sorted by offsets (then sorting keeps them as they are).
+    private static func isOffsetOrdered(_ entries: [HeaderParser.Entry]) -> Bool {
+        var index = 1
+        while index < entries.count {
+            if (entries[index].begin, entries[index].end) < (entries[index - 1].begin, entries[index - 1].end) {
+                return false
+            }
+            index += 1
+        }
+        return true
     }
 
     /// Entries sorted by offsets; ties keep header order so errors are stable.

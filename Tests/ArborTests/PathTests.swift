@@ -61,4 +61,15 @@ import Testing
         let both: [Path] = [["m", 0], ["m", "0"]]
         #expect(Path.resolve("m.0", in: both) == ["m", "0"])
     }
+
+    @Test func namesSortByUnicodeScalarsIncludingMultiByteAndPrefixes() {
+        let names = ["", "a", "ab", "b", "B", "\u{E9}", "e\u{301}", "\u{FF}", "\u{100}", "\u{1F600}", "\u{FFFD}",
+                     "layer", "layer_1", "layers", "z\u{0}", "z"]
+        for a in names {
+            for b in names {
+                let expected = a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
+                #expect((PathKey.name(a) < PathKey.name(b)) == expected, "\(a.debugDescription) < \(b.debugDescription)")
+            }
+        }
+    }
 }

@@ -85,4 +85,20 @@ import Testing
         #expect(a != c)
         #expect(Set([a, b, c]).count == 2)
     }
+
+    @Test("long lists and large dictionaries keep every child, in order, through split and merge")
+    func longContainers() throws {
+        let model = Stack(widths: Array(repeating: 1, count: 301), norm: false,
+                          heads: (0..<40).map { "h\($0)" })
+        let (graphdef, state) = try Graph.split(model)
+        #expect(state.paths.count == 2 * 300 + 2 * 40)
+        #expect(state.paths == state.paths.sorted())
+        let layerPaths = state.paths.filter { $0.first == .name("layers") }
+        #expect(layerPaths.map { $0[1] } == (0..<300).flatMap { [PathKey.index($0), .index($0)] })
+        let copy = try Graph.merge(graphdef, state)
+        #expect(copy.layers.count == 300)
+        #expect(copy.layers.enumerated().allSatisfy { floats($0.element.weight.value) == [Float($0.offset + 1)] })
+        #expect(copy.heads.keys.sorted() == model.heads.keys.sorted())
+        #expect(try Graph.state(copy) == state)
+    }
 }

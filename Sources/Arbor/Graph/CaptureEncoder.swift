@@ -30,6 +30,9 @@ final class CaptureEncoder: Encoder {
         let store: KeyedStore
         if case .keyed(let existing) = storage { store = existing } else {
             store = KeyedStore()
+            // Room for a typical module's properties: one allocation instead of
+            // regrowing at the 1st, 2nd and 4th property.
+            store.entries.reserveCapacity(4)
             storage = .keyed(store)
         }
         return KeyedEncodingContainer(CaptureKeyedContainer<Key>(context: context, store: store, hidden: hidden, style: style))
@@ -60,18 +63,27 @@ final class CaptureContext {
     /// A model has few distinct property types: a short list scans faster than hashing.
     private var recent: [(ObjectIdentifier, Category)] = []
     private var categories: [ObjectIdentifier: Category] = [:]
+    /// Every type classified so far in this process (a metatype's category never changes).
+    private static let shared = Locked<[ObjectIdentifier: Category]>([:])
 
     func category<T>(of type: T.Type) -> Category {
         let key = ObjectIdentifier(type)
         for entry in recent where entry.0 == key { return entry.1 }
         if let known = categories[key] { return known }
-        let category: Category =
-            if type is Variable.Type { .variable }
-            else if type is any Module.Type { .module }
-            else if type == Tensor.self { .tensor }
-            else if type is IntKeyedDictionary.Type { .intKeyedDictionary }
-            else if type is StringKeyedDictionary.Type { .stringKeyedDictionary }
-            else { .other }
+        let category = CaptureContext.shared.withLock { shared in
+            if let known = shared[key] { return known }
+            // First time in this process: the dynamic casts below look up
+            // protocol conformances, which costs far more than a table lookup.
+            let category: Category =
+                if type is Variable.Type { .variable }
+                else if type is any Module.Type { .module }
+                else if type == Tensor.self { .tensor }
+                else if type is IntKeyedDictionary.Type { .intKeyedDictionary }
+                else if type is StringKeyedDictionary.Type { .stringKeyedDictionary }
+                else { .other }
+            shared[key] = category
+            return category
+        }
         categories[key] = category
         if recent.count < 16 { recent.append((key, category)) }
         return category

@@ -26,8 +26,14 @@ struct GraphCapture {
     private var lastKind: (ObjectIdentifier, VariableKind)?
     private var kinds: [ObjectIdentifier: VariableKind] = [:]
     private var verified: Set<ObjectIdentifier> = []
+    /// The type checked last: a model repeats one layer type, so most modules
+    /// skip even the set lookup.
+    private var lastVerified: ObjectIdentifier?
     private let context = CaptureContext()
     private static let placeholder = ObjectDef.variable(VariableClass(type: Variable.self), leaf: -1)
+    /// Each variable class's kind with its ancestry, computed once per process
+    /// (a kind is a property of the class, not of an instance).
+    private static let kindCache = Locked<[ObjectIdentifier: VariableKind]>([:])
 
     /// Captures one root module.
     static func capture(_ module: any Module) throws(GraphError) -> (GraphCapture, FieldDef) {
@@ -94,7 +100,7 @@ struct GraphCapture {
                         finished = .keyed([])
                         break
                     }
-                    stack.append(.keyed(store.entries, done: []))
+                    stack.append(.keyed(store.entries))
                     cursor.append(first.key)
                     pending = first.field
                     continue
@@ -103,50 +109,71 @@ struct GraphCapture {
                         finished = .unkeyed([])
                         break
                     }
-                    stack.append(.unkeyed(store.items, done: []))
+                    stack.append(.unkeyed(store.items))
                     cursor.append(.index(0))
                     pending = first
                     continue
                 }
             }
             // `finished` is the value of the innermost open frame's current child.
-            guard let frame = stack.popLast() else { return finished }
-            switch frame {
+            // Frames are updated in place (`stack[top]`): taking a frame off the
+            // stack to append to its finished fields would copy them whenever
+            // the frame value is still alive, once per child — quadratic in a
+            // container's size (a list of 10,000 layers).
+            guard let top = stack.indices.last else { return finished }
+            switch stack[top].kind {
             case .module(let id, let type):
+                stack.removeLast()
                 active[id] = false
                 objects[id] = .module(type, fields: finished)
                 finished = .object(id)
-            case .keyed(let entries, var done):
+            case .keyed(let entries):
                 cursor.removeLast()
-                done.append(KeyedField(key: entries[done.count].key, field: finished))
-                if done.count == entries.count {
-                    finished = .keyed(done)
+                let next = stack[top].keyedDone.count
+                stack[top].keyedDone.append(KeyedField(key: entries[next].key, field: finished))
+                if next + 1 == entries.count {
+                    finished = .keyed(stack.removeLast().keyedDone)
                 } else {
-                    cursor.append(entries[done.count].key)
-                    pending = entries[done.count].field
-                    stack.append(.keyed(entries, done: done))
-                    continue
+                    cursor.append(entries[next + 1].key)
+                    pending = entries[next + 1].field
                 }
-            case .unkeyed(let items, var done):
+            case .unkeyed(let items):
                 cursor.removeLast()
-                done.append(finished)
-                if done.count == items.count {
-                    finished = .unkeyed(done)
+                let next = stack[top].unkeyedDone.count
+                stack[top].unkeyedDone.append(finished)
+                if next + 1 == items.count {
+                    finished = .unkeyed(stack.removeLast().unkeyedDone)
                 } else {
-                    cursor.append(.index(done.count))
-                    pending = items[done.count]
-                    stack.append(.unkeyed(items, done: done))
-                    continue
+                    cursor.append(.index(next + 1))
+                    pending = items[next + 1]
                 }
             }
         }
     }
 
-    /// One open level of the walk.
-    private enum Frame {
-        case module(id: Int, type: ModuleType)
-        case keyed([(key: PathKey, field: RawField)], done: [KeyedField])
-        case unkeyed([RawField], done: [FieldDef])
+    /// One open level of the walk: a module being visited, or a container and
+    /// the fields of its children finished so far.
+    private struct Frame {
+        enum Kind {
+            case module(id: Int, type: ModuleType)
+            case keyed([(key: PathKey, field: RawField)])
+            case unkeyed([RawField])
+        }
+        let kind: Kind
+        var keyedDone: [KeyedField] = []
+        var unkeyedDone: [FieldDef] = []
+
+        static func module(id: Int, type: ModuleType) -> Frame { Frame(kind: .module(id: id, type: type)) }
+        static func keyed(_ entries: [(key: PathKey, field: RawField)]) -> Frame {
+            var frame = Frame(kind: .keyed(entries))
+            frame.keyedDone.reserveCapacity(entries.count)
+            return frame
+        }
+        static func unkeyed(_ items: [RawField]) -> Frame {
+            var frame = Frame(kind: .unkeyed(items))
+            frame.unkeyedDone.reserveCapacity(items.count)
+            return frame
+        }
     }
 
     private enum Begun {
@@ -214,7 +241,14 @@ struct GraphCapture {
         if let (lastKey, kind) = lastKind, lastKey == key { return kind }
         let kind: VariableKind
         if let known = kinds[key] { kind = known } else {
-            kind = VariableKind(of: cls)
+            kind = GraphCapture.kindCache.withLock { cache in
+                if let known = cache[key] { return known }
+                // First time in this process: name the ancestry (type names are
+                // formatted at run time, microseconds a class).
+                let kind = VariableKind(of: cls)
+                cache[key] = kind
+                return kind
+            }
             kinds[key] = kind
             VariableKind.registerIfAbsent(cls)
         }
@@ -238,9 +272,14 @@ struct GraphCapture {
     /// whose new properties synthesised `Codable` silently leaves out.
     private mutating func verifyLayout(of module: any Module, captured: RawField, path: Path) throws(GraphError) {
         let type = ObjectIdentifier(Swift.type(of: module))
-        if verified.contains(type) { return }
+        if type == lastVerified { return }
+        if verified.contains(type) {
+            lastVerified = type
+            return
+        }
         if LayoutCheck.isVerified(type) {
             verified.insert(type)
+            lastVerified = type
             return
         }
         guard case .keyed(let store) = captured else { return }  // custom encoding: trust it
@@ -257,6 +296,7 @@ struct GraphCapture {
         }
         LayoutCheck.markVerified(type)
         verified.insert(type)
+        lastVerified = type
     }
 }
 

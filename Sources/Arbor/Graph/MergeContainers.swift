@@ -30,11 +30,12 @@ struct MergeKeyedContainer<Key: CodingKey>: KeyedDecodingContainerProtocol {
     }
 
     private func entry(_ key: Key) -> KeyedField? {
-        if let index { return index[key.stringValue].map { entries[$0] } }
+        let wanted = key.stringValue
+        if let index { return index[wanted].map { entries[$0] } }
         for entry in entries {
             switch entry.key {
-            case .name(let name): if name == key.stringValue { return entry }
-            case .index(let value): if key.intValue == value || key.stringValue == String(value) { return entry }
+            case .name(let name): if name == wanted { return entry }
+            case .index(let value): if key.intValue == value || wanted == String(value) { return entry }
             }
         }
         return nil

@@ -54,9 +54,10 @@ final class MergeContext {
         let made: AnyObject
         switch objects[id] {
         case .variable(let cls, let leaf):
-            let state = values[leaf]
-            let variable = cls.type.init(state.value, metadata: state.metadata)
-            variable.sharded = state.sharded
+            // Fields read in place: copying the whole `VariableState` would
+            // retain (and release) its kind too.
+            let variable = cls.type.init(values[leaf].value, metadata: values[leaf].metadata)
+            variable.sharded = values[leaf].sharded
             made = variable
         case .module(let type, let fields):
             let decoder = MergeDecoder(context: self, field: fields, parent: nil, key: nil, base: objectPaths[id])

@@ -1,3 +1,5 @@
+import Foundation
+
 /// One step of a `Path`: a named field or an integer position.
 ///
 /// The type of a key is part of its identity: `.index(0)` (the first element of
@@ -55,8 +57,27 @@ extension PathKey: Comparable {
         case (.index(let a), .index(let b)): a < b
         case (.index, .name): true
         case (.name, .index): false
-        case (.name(let a), .name(let b)): a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)
+        case (.name(let a), .name(let b)): PathKey.scalarsPrecede(a, b)
         }
+    }
+
+    /// `a.unicodeScalars.lexicographicallyPrecedes(b.unicodeScalars)`, computed on
+    /// the UTF-8 bytes: UTF-8 keeps the order of scalar values, so one `memcmp`
+    /// of native strings gives the same answer without decoding (sorting keys
+    /// is on the path of every `Graph.split`).
+    static func scalarsPrecede(_ a: String, _ b: String) -> Bool {
+        let fast = a.utf8.withContiguousStorageIfAvailable { x in
+            b.utf8.withContiguousStorageIfAvailable { y in
+                let common = Swift.min(x.count, y.count)
+                if common > 0, let left = x.baseAddress, let right = y.baseAddress {
+                    let order = memcmp(left, right, common)
+                    if order != 0 { return order < 0 }
+                }
+                return x.count < y.count
+            }
+        }
+        if let fast, let precedes = fast { return precedes }
+        return a.utf8.lexicographicallyPrecedes(b.utf8)
     }
 }
 
