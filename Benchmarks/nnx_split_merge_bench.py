@@ -75,6 +75,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=3,
                         help="alternate Arbor (a fresh process) and NNX this many times; the spread is reported")
     parser.add_argument("--binary", help="the arbor-bench to run (default: .build/release/arbor-bench)")
+    parser.add_argument("--json-out", help="also write the figures here as JSON (Benchmarks/run_all.py reads it)")
     args = parser.parse_args()
     sizes = [int(s) for s in args.layers.split(",")]
 
@@ -94,6 +95,7 @@ def main():
               f"{'Arbor split':>11} {'Arbor merge':>11} | {'split x':>8} {'merge x':>8} {'split+merge x (range)':>22}")
     print(header)
     print("-" * len(header))
+    rows = []
     for layers in sizes:
         variables = 2 * layers
         med = [statistics.median(r[layers][i] for r in rounds) for i in range(4)]
@@ -105,6 +107,11 @@ def main():
               f"{nnx_split / arbor_split:>7.1f}x {nnx_merge / arbor_merge:>7.1f}x "
               f"{statistics.median(ratios):>8.1f}x ({min(ratios):.1f}-{max(ratios):.1f})")
         sys.stdout.flush()
+        rows.append({"layers": layers, "variables": variables, "nnx_split_s": nnx_split, "nnx_merge_s": nnx_merge,
+                     "arbor_split_s": arbor_split, "arbor_merge_s": arbor_merge, "ratio_rounds": ratios})
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"rows": rows, "loadavg_after": os.getloadavg()}, f, indent=1)
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
 
 

@@ -113,6 +113,7 @@ def main():
     ap.add_argument("--arbor", required=True, help="the arbor executable (a release build)")
     ap.add_argument("--megabytes", type=float, default=500)
     ap.add_argument("--rounds", type=int, default=5)
+    ap.add_argument("--json-out", help="also write the report here (Benchmarks/run_all.py reads it)")
     args = ap.parse_args()
     import torch
 
@@ -174,6 +175,8 @@ def main():
             "python_durable_inside / arbor_wall": report["python_durable_inside_s"]["median"] / arbor,
             "python_durable_inside_cpu / arbor_cpu": report["python_durable_cpu_s"]["median"] / report["arbor_cpu_s"]["median"]}
         print(json.dumps(report, indent=2))
+        if args.json_out:
+            Path(args.json_out).write_text(json.dumps(report, indent=1))
 
 
 if __name__ == "__main__":

@@ -103,8 +103,20 @@ def open_only_rounds(args):
                 print(f"{label:<30}{side:<8}{fmt(statistics.median(values)):>10}"
                       f"{fmt(min(values)) + ' - ' + fmt(max(values)):>24}"
                       f"{statistics.median(ratios):>15.2f}x{f'{min(ratios):.2f}-{max(ratios):.2f}':>16}")
+        write_json(args.json_out, labels, {k: statistics.median(v["Python"]) for k, v in samples.items()},
+                   {k: statistics.median(v["Arbor"]) for k, v in samples.items()},
+                   {k: [p / a for p, a in zip(v["Python"], v["Arbor"])] for k, v in samples.items()},
+                   load_before, load_after)
     finally:
         shutil.rmtree(work, ignore_errors=True)
+
+
+def write_json(path, labels, python, arbor, ratio_rounds, load_before, load_after):
+    """The medians (seconds) per measure, and the per-round ratios where rounds alternate."""
+    if path:
+        with open(path, "w") as f:
+            json.dump({"labels": labels, "python": python, "arbor": {k: arbor[k] for k in labels},
+                       "ratio_rounds": ratio_rounds, "loadavg_before": load_before, "loadavg_after": load_after}, f, indent=1)
 
 
 def main():
@@ -116,6 +128,7 @@ def main():
                         help="only the two opens, Python and Arbor (a fresh process) alternating for --rounds rounds")
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--before-binary", help="with --open-only: also time this (older) arbor-bench in each round")
+    parser.add_argument("--json-out", help="also write the figures here as JSON (Benchmarks/run_all.py reads it)")
     args = parser.parse_args()
     if args.open_only:
         return open_only_rounds(args)
@@ -152,6 +165,7 @@ def main():
         py["tiny_open"] = median(args.runs, tiny_open)
         del big, tiny
 
+        load_before = os.getloadavg()
         output = subprocess.run(
             [args.binary, "safetensors", "--size-mib", str(args.size_mib), "--runs", str(args.runs),
              "--dir", work, "--input", big_path, "--json"],
@@ -171,6 +185,7 @@ def main():
         py["write_big_nosync"] = py["write_big"]  # Python never fsyncs
         for key, label in labels.items():
             print(f"{label:<34}{fmt(py[key]):>12}{fmt(arbor[key]):>12}{py[key] / arbor[key]:>8.2f}x")
+        write_json(args.json_out, labels, py, arbor, {}, load_before, os.getloadavg())
     finally:
         shutil.rmtree(work, ignore_errors=True)
 
