@@ -64,10 +64,10 @@ enum MicroKernel: String, CaseIterable, Sendable {
     }()
 
     /// The default among supported kernels: the widest. Measured on AMD Zen 4
-    /// (which splits 512-bit operations in two), the 6×32 AVX-512 tile still beat
-    /// the 6×16 AVX2 one at every size from 256 to 2048, by the most at 256-512
-    /// (half the broadcasts and loads per multiply-add, half the tiles to call);
-    /// see `Benchmarks/README.md`.
+    /// (which splits 512-bit operations in two), the 6×32 AVX-512 tile beat the
+    /// 6×16 AVX2 one at 256-1024 in every run, by the most at 256 (half the
+    /// broadcasts and loads per multiply-add, half the tiles to call), and
+    /// split the runs at 2048; see `Benchmarks/README.md`.
     static var preferred: MicroKernel {
         if avx512.isSupported { return .avx512 }
         return avx2.isSupported ? .avx2 : .portable
