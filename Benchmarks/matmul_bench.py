@@ -6,8 +6,8 @@ sizes, then Arbor's median for all sizes. Each library's figure is its best
 round (a shared machine's load hits both alike within a round, and the best
 round is the least disturbed one). Prints GFLOPS and the Arbor/numpy ratio.
 
-Arbor's default build picks its GEMM kernel at run time from the CPU (AVX2+FMA
-on most x86-64 machines, the portable SIMD kernel elsewhere); `--kernels`
+Arbor's default build picks its GEMM kernel at run time from the CPU (AVX-512
+where present, else AVX2+FMA, the portable SIMD kernel elsewhere); `--kernels`
 measures the others too, forced with `ARBOR_GEMM_KERNEL`, one column each.
 
 Usage: python3 Benchmarks/matmul_bench.py [--sizes 256 512 1024] [--runs 9] [--rounds 3]

@@ -85,6 +85,21 @@ private func naiveMatmul(_ a: Tensor, _ b: Tensor, _ tA: Bool = false, _ tB: Boo
         #expect(isClose(last, expected, rtol: 1e-5, atol: 1e-5))
     }
 
+    /// A batch of small products large enough in total to be shared out on the
+    /// worker pool (`ParallelLoop`): every entry is right, not just one.
+    @Test func aBatchSharedOutOnThePoolComputesEveryEntry() throws {
+        var random = TestRandom(seed: 6)
+        let a = random.tensor([64, 30, 40]), b = random.tensor([64, 30, 40])
+        let product = matmul(a, b, transposingB: true)
+        #expect(product.shape == [64, 30, 30])
+        for index in [0, 1, 31, 62, 63] {
+            let got = try product.sliced(alongAxis: 0, index..<(index + 1)).reshaped([30, 30])
+            let expected = naiveMatmul(try a.sliced(alongAxis: 0, index..<(index + 1)).reshaped([30, 40]),
+                                       try b.sliced(alongAxis: 0, index..<(index + 1)).reshaped([30, 40]), false, true)
+            #expect(isClose(got, expected, rtol: 1e-5, atol: 1e-5), "batch entry \(index)")
+        }
+    }
+
     @Test func gradients() {
         var random = TestRandom(seed: 3)
         for (tA, tB) in [(false, false), (false, true), (true, false), (true, true)] {

@@ -31,19 +31,23 @@ extension Tensor {
                                 _ f: (Float, Float) -> Float) -> Tensor {
         a.requireFloat32(op)
         b.requireFloat32(op)
+        // Element pointers straight from storage (both tensors stay alive to the
+        // end of this function): reached through `withFloats` closures, `f` was
+        // not inlined and cost a call per element.
         if a.shape == b.shape {
-            return makeFloat32(a.shape) { out in
-                a.withFloats { x in b.withFloats { y in
+            return withExtendedLifetime((a, b)) {
+                makeFloat32(a.shape) { out in
+                    guard let x = a.floatBase, let y = b.floatBase else { return }
                     for i in 0..<out.count { out[i] = f(x[i], y[i]) }
-                } }
+                }
             }
         }
         let shape = broadcastShape(a.shape, b.shape, op: op)
         let sa = broadcastStrides(a.shape, to: shape), sb = broadcastStrides(b.shape, to: shape)
-        return makeFloat32(shape) { out in
+        return withExtendedLifetime((a, b)) { makeFloat32(shape) { out in
             guard out.count > 0 else { return }
-            a.withFloats { x in b.withFloats { y in
-                guard let xp = x.baseAddress, let yp = y.baseAddress, let op = out.baseAddress else { return }
+            do {
+                guard let xp = a.floatBase, let yp = b.floatBase, let op = out.baseAddress else { return }
                 let inner = shape.last ?? 1
                 let ia = sa.last ?? 0, ib = sb.last ?? 0
                 var index = [Int](repeating: 0, count: Swift.max(shape.count - 1, 0))
@@ -69,16 +73,19 @@ extension Tensor {
                         axis -= 1
                     }
                 }
-            } }
-        }
+            }
+        } }
     }
 
     /// `f` applied to each element.
     @inline(__always)
     func map(_ op: StaticString, _ f: (Float) -> Float) -> Tensor {
         requireFloat32(op)
-        return Tensor.makeFloat32(shape) { out in
-            withFloats { x in for i in 0..<out.count { out[i] = f(x[i]) } }
+        return withExtendedLifetime(self) {
+            Tensor.makeFloat32(shape) { out in
+                guard let x = floatBase else { return }
+                for i in 0..<out.count { out[i] = f(x[i]) }
+            }
         }
     }
 
@@ -86,8 +93,11 @@ extension Tensor {
     @inline(__always)
     static func zipMap(_ a: Tensor, _ b: Tensor, _ f: (Float, Float) -> Float) -> Tensor {
         precondition(a.shape == b.shape, "zipMap: shapes \(a.shape) and \(b.shape) differ")
-        return makeFloat32(a.shape) { out in
-            a.withFloats { x in b.withFloats { y in for i in 0..<out.count { out[i] = f(x[i], y[i]) } } }
+        return withExtendedLifetime((a, b)) {
+            makeFloat32(a.shape) { out in
+                guard let x = a.floatBase, let y = b.floatBase else { return }
+                for i in 0..<out.count { out[i] = f(x[i], y[i]) }
+            }
         }
     }
 
@@ -95,10 +105,11 @@ extension Tensor {
     @inline(__always)
     static func zipMap(_ a: Tensor, _ b: Tensor, _ c: Tensor, _ f: (Float, Float, Float) -> Float) -> Tensor {
         precondition(a.shape == b.shape && b.shape == c.shape, "zipMap: shapes \(a.shape), \(b.shape), \(c.shape) differ")
-        return makeFloat32(a.shape) { out in
-            a.withFloats { x in b.withFloats { y in c.withFloats { z in
+        return withExtendedLifetime((a, b, c)) {
+            makeFloat32(a.shape) { out in
+                guard let x = a.floatBase, let y = b.floatBase, let z = c.floatBase else { return }
                 for i in 0..<out.count { out[i] = f(x[i], y[i], z[i]) }
-            } } }
+            }
         }
     }
 

@@ -1,4 +1,4 @@
-import Dispatch
+import CArborKernels
 import Foundation
 
 /// A read-only f32 matrix described by strides, so transposed operands are packed
@@ -19,8 +19,16 @@ struct StridedMatrix: @unchecked Sendable {
 /// - A is packed per (`MC` × `KC`) block into `MR`-row panels, `aLanes` floats
 ///   per element (see `GEMMMicroKernel.swift` for the register tiles, how one is
 ///   chosen at run time, and why the portable one stores A pre-broadcast);
-/// - Row blocks of C are shared out between cores with `concurrentPerform`; each
-///   worker packs its own A blocks, all share the packed B block.
+/// - One job per product on a persistent pool (`arbor_parallel_run`): workers take
+///   slices of each B block to pack, wait until it is packed, then take (row
+///   block, column chunk) items on demand, packing their own A blocks. Every
+///   share is taken from an atomic counter, so a worker the OS has not scheduled
+///   yet holds nothing up (the caller does its work). B blocks alternate between
+///   two buffers, so packing the next block overlaps the tail of this one.
+///
+/// Each element of C is computed by one worker with the same depth order
+/// whatever the number of workers, so results do not depend on the thread count.
+/// Packing buffers are per-thread scratch kept between calls (`arbor_scratch`).
 enum GEMM {
     static let mr = MicroKernel.mr
     static let kc = 256
@@ -28,96 +36,165 @@ enum GEMM {
     static let nc = 2048
 
     /// Below this many multiply-adds a single thread is faster than waking others.
-    static let parallelThreshold = 96 * 96 * 96
+    static let parallelThreshold = 64 * 64 * 64
 
     /// The processor count, read once: on Linux `activeProcessorCount` opens and
     /// reads cgroup files, which cost more than a small matmul.
     static let processorCount = ProcessInfo.processInfo.activeProcessorCount
 
     /// `C[m×n] = A[m×k] · B[k×n]`; `c` is dense row-major with row stride `ldc`.
-    /// `kernel` is the register tile (the CPU's best unless a test forces one).
+    /// `kernel` is the register tile (the CPU's best unless a test forces one);
+    /// `workers` overrides the thread count (tests), else it follows the size.
     static func multiply(m: Int, n: Int, k: Int, a: StridedMatrix, b: StridedMatrix,
                          c: UnsafeMutablePointer<Float>, ldc: Int, threaded: Bool = true,
-                         kernel: MicroKernel = .selected) {
-        let nr = kernel.nr, lanes = kernel.aLanes
+                         kernel: MicroKernel = .selected, workers requested: Int? = nil) {
         guard m > 0, n > 0 else { return }
         guard k > 0 else {
             for i in 0..<m { (c + i * ldc).update(repeating: 0, count: n) }
             return
         }
-        let cores = processorCount
-        let workers = (!threaded || m * n * k < parallelThreshold || m < 2 * mr) ? 1 : max(1, min(cores, m / mr))
-        // Row blocks are handed out on demand, so a worker slowed by another process
-        // on a shared machine does not hold the product up. Several blocks per
-        // worker keep the tail short; a block is a whole number of MR panels.
-        let panels = (m + mr - 1) / mr
-        let blockPanels = workers == 1 ? mc / mr : max(1, min(mc / mr, panels / (4 * workers)))
-        let blockRows = blockPanels * mr
-        let kcMax = min(kc, k), ncMax = min(nc, n)
-        let bPanelFloats = ((ncMax + nr - 1) / nr) * nr * kcMax
-        let aPanelVectors = min(blockRows, panels * mr) * kcMax
-        // 64-byte alignment: a cache line, and what the widest kernel's loads like.
-        let packedBRaw = UnsafeMutableRawPointer.allocate(byteCount: bPanelFloats * 4, alignment: 64)
-        defer { packedBRaw.deallocate() }
-        let packedB = packedBRaw.bindMemory(to: Float.self, capacity: bPanelFloats)
-        let aFloats = aPanelVectors * lanes
-        let packedARaw = UnsafeMutableRawPointer.allocate(byteCount: aFloats * workers * 4, alignment: 64)
-        defer { packedARaw.deallocate() }
-        let packedA = packedARaw.bindMemory(to: Float.self, capacity: aFloats * workers)
-        let shared = SharedBuffers(packedB: packedB, packedA: packedA, c: c)
+        let plan = Plan(m: m, n: n, k: k, kernel: kernel,
+                        workers: requested ?? ((!threaded || m * n * k < parallelThreshold) ? 1 : processorCount))
+        // Two B buffers (see the type's comment), owned by the calling thread.
+        guard let bRaw = arbor_scratch(1, 2 * plan.bFloats * 4),
+              let countersRaw = arbor_scratch(2, 4 * plan.steps * MemoryLayout<Int>.stride) else {
+            preconditionFailure("GEMM: out of memory for \(2 * plan.bFloats * 4) bytes of packing buffers")
+        }
+        let counters = countersRaw.bindMemory(to: Int.self, capacity: 4 * plan.steps)
+        counters.update(repeating: 0, count: 4 * plan.steps)
+        let job = Job(plan: plan, a: a, b: b, c: c, ldc: ldc, kernel: kernel,
+                      packedB: bRaw.bindMemory(to: Float.self, capacity: 2 * plan.bFloats), counters: counters)
+        withExtendedLifetime(job) {
+            _ = arbor_parallel_run(Int32(plan.workers), { context, worker, workers in
+                Unmanaged<Job>.fromOpaque(context!).takeUnretainedValue().run(worker: Int(worker), of: Int(workers))
+            }, Unmanaged.passUnretained(job).toOpaque())
+        }
+    }
 
-        for jc in stride(from: 0, to: n, by: nc) {
-            let ncCur = min(nc, n - jc)
-            for pc in stride(from: 0, to: k, by: kc) {
-                let kcCur = min(kc, k - pc)
-                packB(b, row: pc, column: jc, depth: kcCur, width: ncCur, nr: nr, into: packedB)
-                let blocks = BlockCounter(count: (m + blockRows - 1) / blockRows)
-                let work: @Sendable (Int) -> Void = { w in
-                    let aBuffer = shared.packedA + w * aFloats
-                    while let block = blocks.next() {
-                        let ic = block * blockRows
-                        let mcCur = min(blockRows, m - ic)
-                        packA(a, row: ic, column: pc, height: mcCur, depth: kcCur, lanes: lanes, into: aBuffer)
-                        for jr in stride(from: 0, to: ncCur, by: nr) {
-                            let cols = min(nr, ncCur - jr)
-                            let bPanel = UnsafePointer(shared.packedB + jr * kcCur)
+    /// Block sizes and work items of one product.
+    struct Plan {
+        let m, n, k, nr, lanes, workers: Int
+        /// Rows per work item (whole MR panels), row blocks, column chunks per row block.
+        let blockRows, rowBlocks, columnChunks: Int
+        /// (NC, KC) blocks, floats of one packed B buffer, B-packing items per block.
+        let steps, bFloats, packItems: Int
+
+        init(m: Int, n: Int, k: Int, kernel: MicroKernel, workers requested: Int) {
+            self.m = m; self.n = n; self.k = k
+            nr = kernel.nr
+            lanes = kernel.aLanes
+            let panels = (m + GEMM.mr - 1) / GEMM.mr
+            let nPanels = (Swift.min(GEMM.nc, n) + nr - 1) / nr
+            // More workers than there are tiles only adds hand-offs.
+            workers = Swift.max(1, Swift.min(requested, panels * nPanels))
+            // Several items per worker keep the tail short when a worker is slowed by
+            // another process; few, tall rows keep packed A reused across B.
+            let blockPanels = workers == 1 ? GEMM.mc / GEMM.mr
+                : Swift.max(1, Swift.min(GEMM.mc / GEMM.mr, panels / (4 * workers)))
+            blockRows = blockPanels * GEMM.mr
+            rowBlocks = (m + blockRows - 1) / blockRows
+            // About 8 items per worker, for balance: when there are too few row
+            // blocks, cut the columns too (each chunk whole NR panels).
+            let wanted = workers == 1 ? 1 : (8 * workers + rowBlocks - 1) / rowBlocks
+            columnChunks = Swift.max(1, Swift.min(wanted, nPanels))
+            steps = ((n + GEMM.nc - 1) / GEMM.nc) * ((k + GEMM.kc - 1) / GEMM.kc)
+            bFloats = nPanels * nr * Swift.min(GEMM.kc, k)
+            packItems = workers == 1 ? 1 : Swift.min(nPanels, 2 * workers)
+        }
+    }
+
+    /// One product's shared state, read by every worker; workers write disjoint
+    /// tiles of C, disjoint panels of the B buffer, and their own A scratch.
+    private final class Job: @unchecked Sendable {
+        let plan: Plan
+        let a: StridedMatrix, b: StridedMatrix
+        let c: UnsafeMutablePointer<Float>
+        let ldc: Int
+        let kernel: MicroKernel
+        let packedB: UnsafeMutablePointer<Float>
+        let counters: UnsafeMutablePointer<Int>
+
+        init(plan: Plan, a: StridedMatrix, b: StridedMatrix, c: UnsafeMutablePointer<Float>, ldc: Int,
+             kernel: MicroKernel, packedB: UnsafeMutablePointer<Float>, counters: UnsafeMutablePointer<Int>) {
+            self.plan = plan; self.a = a; self.b = b; self.c = c; self.ldc = ldc
+            self.kernel = kernel; self.packedB = packedB; self.counters = counters
+        }
+
+        /// This worker's part: for each (NC, KC) block, take B-packing items, wait
+        /// until B is packed and the previous block's products are done, then take
+        /// (row block, column chunk) items until none are left. Nothing waits for a
+        /// worker that has not joined, only for work a running worker has taken.
+        func run(worker: Int, of workers: Int) {
+            let p = plan, nr = p.nr, mr = GEMM.mr
+            let aFloats = p.blockRows * Swift.min(GEMM.kc, p.k) * p.lanes
+            guard let aRaw = arbor_scratch(0, aFloats * 4) else {
+                preconditionFailure("GEMM: out of memory for \(aFloats * 4) bytes of packing buffer")
+            }
+            let aBuffer = aRaw.bindMemory(to: Float.self, capacity: aFloats)
+            let items = p.rowBlocks * p.columnChunks
+            var step = 0
+            for jc in stride(from: 0, to: p.n, by: GEMM.nc) {
+                let ncCur = Swift.min(GEMM.nc, p.n - jc)
+                let nPanels = (ncCur + nr - 1) / nr
+                let packPanels = (nPanels + p.packItems - 1) / p.packItems
+                let chunkPanels = (nPanels + p.columnChunks - 1) / p.columnChunks
+                for pc in stride(from: 0, to: p.k, by: GEMM.kc) {
+                    let kcCur = Swift.min(GEMM.kc, p.k - pc)
+                    let bBlock = packedB + (step % 2) * p.bFloats
+                    let counter = counters + 4 * step  // B items taken, B items done, items taken, items done
+                    // This buffer was last read two blocks ago; this worker waited for all
+                    // of that to finish before its previous block's products (below).
+                    while true {
+                        let item = arbor_atomic_fetch_add(counter, 1)
+                        guard item < p.packItems else { break }
+                        let first = item * packPanels, last = Swift.min(nPanels, first + packPanels)
+                        if first < last {
+                            GEMM.packB(b, row: pc, column: jc + first * nr, depth: kcCur,
+                                       width: Swift.min(ncCur, last * nr) - first * nr, nr: nr,
+                                       into: bBlock + first * nr * kcCur)
+                        }
+                        _ = arbor_atomic_fetch_add(counter + 1, 1)
+                    }
+                    wait(until: counter + 1, reaches: p.packItems)
+                    // Products of this block add to C tiles the previous block wrote.
+                    if step >= 1 { wait(until: counter - 4 + 3, reaches: items) }
+                    var packedRowBlock = -1
+                    while true {
+                        let item = arbor_atomic_fetch_add(counter + 2, 1)
+                        guard item < items else { break }
+                        let rowBlock = item / p.columnChunks, chunk = item % p.columnChunks
+                        let ic = rowBlock * p.blockRows
+                        let mcCur = Swift.min(p.blockRows, p.m - ic)
+                        if rowBlock != packedRowBlock {
+                            GEMM.packA(a, row: ic, column: pc, height: mcCur, depth: kcCur, lanes: p.lanes, into: aBuffer)
+                            packedRowBlock = rowBlock
+                        }
+                        let panelEnd = Swift.min(nPanels, (chunk + 1) * chunkPanels)
+                        for panel in Swift.min(nPanels, chunk * chunkPanels)..<panelEnd {
+                            let jr = panel * nr
+                            let bPanel = UnsafePointer(bBlock + jr * kcCur)
                             for ir in stride(from: 0, to: mcCur, by: mr) {
-                                let aPanel = UnsafePointer(aBuffer + ir * kcCur * lanes)
-                                let cTile = shared.c + (ic + ir) * ldc + jc + jr
-                                kernel.run(depth: kcCur, a: aPanel, b: bPanel, c: cTile, ldc: ldc,
-                                           rows: min(mr, mcCur - ir), columns: cols, accumulate: pc > 0)
+                                kernel.run(depth: kcCur, a: UnsafePointer(aBuffer + ir * kcCur * p.lanes), b: bPanel,
+                                           c: c + (ic + ir) * ldc + jc + jr, ldc: ldc, rows: Swift.min(mr, mcCur - ir),
+                                           columns: Swift.min(nr, ncCur - jr), accumulate: pc > 0)
                             }
                         }
+                        _ = arbor_atomic_fetch_add(counter + 3, 1)
                     }
+                    step += 1
                 }
-                if workers == 1 { work(0) } else { DispatchQueue.concurrentPerform(iterations: workers, execute: work) }
             }
         }
-    }
 
-    /// Hands out block indices `0..<count` to workers, each exactly once.
-    private final class BlockCounter: @unchecked Sendable {
-        private let lock = NSLock()
-        private var nextBlock = 0
-        private let count: Int
-
-        init(count: Int) { self.count = count }
-
-        func next() -> Int? {
-            lock.lock()
-            defer { lock.unlock() }
-            guard nextBlock < count else { return nil }
-            nextBlock += 1
-            return nextBlock - 1
+        /// Spins (then yields) until `*counter >= target`; only ever waits for work
+        /// some running worker has already taken.
+        private func wait(until counter: UnsafeMutablePointer<Int>, reaches target: Int) {
+            var spins: UInt32 = 0
+            while arbor_atomic_load(counter) < target {
+                arbor_spin_pause(spins)
+                spins &+= 1
+            }
         }
-    }
-
-    /// Pointers handed to the worker closures; each worker writes only its own rows of
-    /// C and its own slice of `packedA`, and only reads `packedB`.
-    private struct SharedBuffers: @unchecked Sendable {
-        let packedB: UnsafeMutablePointer<Float>
-        let packedA: UnsafeMutablePointer<Float>
-        let c: UnsafeMutablePointer<Float>
     }
 
     /// Packs `depth × width` of B at (`row`, `column`) into NR-column panels,
@@ -133,6 +210,15 @@ enum GEMM {
                     dst.update(from: src, count: nr)
                     dst += nr
                 }
+            } else if b.rowStride == 1 {
+                // B read transposed (a `[out, in]` weight): walk each column's
+                // contiguous depth, writing the panel's columns one by one.
+                if cols < nr { dst.update(repeating: 0, count: depth * nr) }
+                for j in 0..<cols {
+                    let src = b.base + (column + j0 + j) * b.columnStride + row
+                    for p in 0..<depth { dst[p * nr + j] = src[p] }
+                }
+                dst += depth * nr
             } else {
                 for p in 0..<depth {
                     for j in 0..<nr { dst[j] = j < cols ? b[row + p, column + j0 + j] : 0 }
@@ -149,6 +235,23 @@ enum GEMM {
         var dst = out
         for i0 in stride(from: 0, to: height, by: mr) {
             let rows = min(mr, height - i0)
+            if lanes == 1 && rows == mr && a.columnStride == 1 {
+                // Row-major A: walk each row's contiguous depth.
+                for i in 0..<mr {
+                    let src = a.base + (row + i0 + i) * a.rowStride + column
+                    for p in 0..<depth { dst[p * mr + i] = src[p] }
+                }
+                dst += depth * mr
+                continue
+            }
+            if lanes == 1 && rows == mr && a.rowStride == 1 {
+                // A read transposed (`transposingA`): each depth step's MR values are adjacent.
+                for p in 0..<depth {
+                    (dst + p * mr).update(from: a.base + (column + p) * a.columnStride + row + i0, count: mr)
+                }
+                dst += depth * mr
+                continue
+            }
             for p in 0..<depth {
                 if lanes == 1 {
                     for i in 0..<mr { dst[i] = i < rows ? a[row + i0 + i, column + p] : 0 }

@@ -63,10 +63,15 @@ enum MicroKernel: String, CaseIterable, Sendable {
         return preferred
     }()
 
-    /// The default among supported kernels. AVX-512 wins only where it is
-    /// measured to: on CPUs that split 512-bit operations in two (AMD Zen 4) the
-    /// 6×16 AVX2 tile is as fast and packs less padding.
-    static var preferred: MicroKernel { avx2.isSupported ? .avx2 : .portable }
+    /// The default among supported kernels: the widest. Measured on AMD Zen 4
+    /// (which splits 512-bit operations in two), the 6×32 AVX-512 tile beat the
+    /// 6×16 AVX2 one at 256-1024 in every run, by the most at 256 (half the
+    /// broadcasts and loads per multiply-add, half the tiles to call), and
+    /// split the runs at 2048; see `Benchmarks/README.md`.
+    static var preferred: MicroKernel {
+        if avx512.isSupported { return .avx512 }
+        return avx2.isSupported ? .avx2 : .portable
+    }
 
     /// Runs one tile. `a` holds `depth × mr × aLanes` floats, `b` `depth × nr`.
     @inline(__always)

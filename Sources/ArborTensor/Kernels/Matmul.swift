@@ -1,5 +1,3 @@
-import Dispatch
-
 /// Matrix product of the last two axes, batched and broadcasting over the rest
 /// (NumPy's `matmul`), computed in f32 by the blocked `GEMM`.
 ///
@@ -109,7 +107,9 @@ private func gemmBatch(_ a: Tensor, _ b: Tensor, batchCount: Int, m: Int, n: Int
                               threaded: batchCount == 1)
             }
             if batchCount > 1 && m * n * k < GEMM.parallelThreshold * 4 {
-                DispatchQueue.concurrentPerform(iterations: batchCount, execute: run)
+                // Small products: share the batch out, unless all of it is small too.
+                let total = batchCount * m * n * k
+                ParallelLoop.run(count: batchCount, workers: total < GEMM.parallelThreshold ? 1 : GEMM.processorCount, run)
             } else {
                 for index in 0..<batchCount { run(index) }
             }

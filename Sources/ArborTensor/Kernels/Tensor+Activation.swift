@@ -1,3 +1,4 @@
+import CArborKernels
 import Foundation
 
 /// Unary elementwise functions (f32), each with its gradient. The pullbacks reuse
@@ -18,7 +19,7 @@ extension Tensor {
 
     /// Hyperbolic tangent of each element.
     public func tanh() -> Tensor {
-        let out = map("tanh") { Foundation.tanh($0) }
+        let out = arrayMap("tanh", arbor_tanh_f32)
         return GradientTape.recordOperation(out, inputs: [self]) { g, _ in [Tensor.zipMap(g, out) { $0 * (1 - $1 * $1) }] }
     }
 
@@ -71,15 +72,25 @@ extension Tensor {
                 }]
             }
         case .tanh:
-            let c = Float(2 / Double.pi).squareRoot()
-            let out = map("gelu") { x in 0.5 * x * (1 + Foundation.tanh(c * (x + 0.044715 * x * x * x))) }
+            // Vectorized C loops (`CArborKernels`): libm's scalar tanhf dominated.
+            let out = arrayMap("gelu", arbor_gelu_tanh_f32)
             return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
-                [Tensor.zipMap(g, self) { g, x in
-                    let t = Foundation.tanh(c * (x + 0.044715 * x * x * x))
-                    let dInner = c * (1 + 3 * 0.044715 * x * x)
-                    return g * (0.5 * (1 + t) + 0.5 * x * (1 - t * t) * dInner)
+                precondition(g.shape == shape, "gelu: gradient shape \(g.shape) differs from \(shape)")
+                return [Tensor.makeFloat32(shape) { dx in
+                    g.withFloats { gp in withFloats { xp in
+                        arbor_gelu_tanh_gradient_f32(gp.baseAddress, xp.baseAddress, dx.baseAddress, dx.count)
+                    } }
                 }]
             }
+        }
+    }
+
+    /// `kernel(x, y, n)` over all elements into a new tensor (the C array kernels).
+    private func arrayMap(_ op: StaticString,
+                          _ kernel: (UnsafePointer<Float>?, UnsafeMutablePointer<Float>?, Int) -> Void) -> Tensor {
+        requireFloat32(op)
+        return Tensor.makeFloat32(shape) { out in
+            withFloats { x in kernel(x.baseAddress, out.baseAddress, out.count) }
         }
     }
 }

@@ -26,6 +26,15 @@ extension Tensor {
         withUnsafeBufferPointer(as: Float.self, body)
     }
 
+    /// The first f32 element, for kernels that must not go through a closure (so
+    /// the element function inlines); valid while this tensor is alive, so use it
+    /// inside `withExtendedLifetime`. `nil` when there are no elements.
+    @inline(__always)
+    var floatBase: UnsafePointer<Float>? {
+        precondition(dtype == .float32 && !isAbstract, "floatBase: not a concrete f32 tensor (shape \(shape))")
+        return storage.baseAddress.map { UnsafePointer($0.assumingMemoryBound(to: Float.self)) }
+    }
+
     /// An f32 tensor of `shape` filled with `value`.
     static func filled(_ value: Float, shape: [Int]) -> Tensor {
         makeFloat32(shape) { $0.initialize(repeating: value) }

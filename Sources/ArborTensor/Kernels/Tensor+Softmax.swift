@@ -1,3 +1,4 @@
+import CArborKernels
 import Foundation
 
 /// Softmax, log-softmax and cross-entropy over the last axis (f32).
@@ -12,12 +13,7 @@ extension Tensor {
         precondition(rank >= 1, "softmax: needs rank ≥ 1, got shape \(shape)")
         let out = rowwise { row, out in
             let m = Tensor.rowMax(row)
-            var total: Float = 0
-            for j in 0..<row.count {
-                let e = Foundation.exp(row[j] - m)
-                out[j] = e
-                total += e
-            }
+            let total = arbor_exp_shifted_f32(row.baseAddress, m, out.baseAddress, row.count)
             let scale = total > 0 ? 1 / total : 0
             for j in 0..<row.count { out[j] *= scale }
         }
@@ -64,19 +60,24 @@ extension Tensor {
         let targets = labels.indexValues("crossEntropy", bound: classes)
         let rows = targets.count
         var total: Double = 0
+        // Each row's max + log Σ exp, kept for the pullback (no second pass of exps).
+        var logNormalizers = [Float](repeating: 0, count: rows)
         withFloats { x in
             for r in 0..<rows {
                 let row = UnsafeBufferPointer(rebasing: x[(r * classes)..<((r + 1) * classes)])
                 let (m, logTotal) = Tensor.rowShiftedLogSumExp(row)
+                logNormalizers[r] = m + logTotal
                 total += Double(logTotal - (row[targets[r]] - m))
             }
         }
         let out = Tensor(scalar: Float(total / Double(rows)))
+        let normalizers = logNormalizers
         return GradientTape.recordOperation(out, inputs: [self]) { g, _ in
             let scale = g.scalars(as: Float.self)[0] / Float(rows)
             return [rowwise { r, row, dx in
-                let (m, logTotal) = Tensor.rowShiftedLogSumExp(row)
-                for j in 0..<row.count { dx[j] = Foundation.exp((row[j] - m) - logTotal) * scale }
+                // softmax = exp(x − (max + log Σ)), then scaled; the target loses `scale`.
+                _ = arbor_exp_shifted_f32(row.baseAddress, normalizers[r], dx.baseAddress, row.count)
+                for j in 0..<row.count { dx[j] *= scale }
                 dx[targets[r]] -= scale
             }]
         }
@@ -93,9 +94,7 @@ extension Tensor {
     /// The row's maximum `m` and `log Σ exp(x − m)`.
     static func rowShiftedLogSumExp(_ row: UnsafeBufferPointer<Float>) -> (max: Float, logTotal: Float) {
         let m = rowMax(row)
-        var total: Float = 0
-        for v in row { total += Foundation.exp(v - m) }
-        return (m, Foundation.log(total))
+        return (m, Foundation.log(arbor_exp_shifted_f32(row.baseAddress, m, nil, row.count)))
     }
 
     /// A same-shaped result built one last-axis row at a time.

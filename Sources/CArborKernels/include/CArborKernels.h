@@ -34,6 +34,50 @@ void arbor_sgemm_6x16_avx2(ptrdiff_t depth, const float *a, const float *b,
 void arbor_sgemm_6x32_avx512(ptrdiff_t depth, const float *a, const float *b,
                              float *c, ptrdiff_t ldc, int rows, int columns, int accumulate);
 
+/// `y[i] = tanh(x[i])` for `n` elements, by a rational approximation accurate
+/// to a few ulp (vectorized; AVX2+FMA when the CPU has it). `y` may equal `x`.
+void arbor_tanh_f32(const float *x, float *y, ptrdiff_t n);
+
+/// `y[i] = gelu(x[i])` with GPT-2's tanh approximation,
+/// `0.5·x·(1 + tanh(√(2/π)·(x + 0.044715·x³)))`.
+void arbor_gelu_tanh_f32(const float *x, float *y, ptrdiff_t n);
+
+/// `dx[i] = g[i] · gelu'(x[i])` for the tanh-approximated GELU.
+void arbor_gelu_tanh_gradient_f32(const float *g, const float *x, float *dx, ptrdiff_t n);
+
+/// `y[i] = exp(x[i] - shift)` for `n` elements, returning their sum (in a fixed
+/// order). For softmax rows, with `shift` the row's maximum: arguments must be
+/// ≤ 0 (or -inf, giving 0); results below the f32 normal range are 0. About
+/// 1 ulp; vectorized. With `y` NULL only the sum is computed.
+float arbor_exp_shifted_f32(const float *x, float shift, float *y, ptrdiff_t n);
+
+/// A job for `arbor_parallel_run`: called once per worker, `worker` in `0..<workers`.
+typedef void (*arbor_parallel_fn)(void *context, int worker, int workers);
+
+/// Runs `function` on up to `workers` threads of a persistent pool and returns
+/// when every call has returned. The caller runs it at once as worker 0; pool
+/// threads join as worker 1, 2, ... while the caller is still inside its own
+/// call, so some may never take part (a busy machine, or another job holding the
+/// pool): a job must hand its work out on demand and never wait for a given
+/// worker. Returns the number of workers allowed (1 when the pool was busy).
+int arbor_parallel_run(int workers, arbor_parallel_fn function, void *context);
+
+/// Atomically adds `value` to `*counter` (acquire-release) and returns the
+/// previous value.
+long arbor_atomic_fetch_add(long *counter, long value);
+
+/// `*value`, loaded with acquire ordering (pairs with `arbor_atomic_fetch_add`).
+long arbor_atomic_load(const long *value);
+
+/// One step of a wait loop: a CPU pause for the first spins, then a yield of the
+/// core (a peer being waited for may need it on a busy machine).
+void arbor_spin_pause(unsigned spins);
+
+/// A 64-byte aligned buffer of at least `bytes` owned by the calling thread,
+/// one per `slot` (0-3), kept for the thread's next call (freed when it exits).
+/// Its contents are not preserved when it grows. NULL when out of memory.
+void *arbor_scratch(int slot, size_t bytes);
+
 #ifdef __cplusplus
 }
 #endif
