@@ -105,6 +105,7 @@ def main():
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--arbor-bench", help="a built arbor-bench (skips the release build)")
+    parser.add_argument("--json-out", help="also write the figures here as JSON (Benchmarks/run_all.py reads it)")
     args = parser.parse_args()
     binary = args.arbor_bench or build()
     torch.set_num_threads(args.threads)
@@ -127,6 +128,11 @@ def main():
     print(f"  ratio (torch / Arbor, best rounds) {min(torch_times) / min(arbor_times):.2f}x; "
           f"round by round {min(t / a for t, a in zip(torch_times, arbor_times)):.2f}-"
           f"{max(t / a for t, a in zip(torch_times, arbor_times)):.2f}x")
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"torch_s": min(torch_times), "arbor_s": min(arbor_times),
+                       "ratio_rounds": [t / a for t, a in zip(torch_times, arbor_times)],
+                       "loadavg_before": load_before, "loadavg_after": load_after}, f, indent=1)
 
 
 if __name__ == "__main__":

@@ -64,16 +64,20 @@ def main():
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--kernels", nargs="*", default=[],
                         help="also force these GEMM kernels (portable, avx2, avx512)")
+    parser.add_argument("--json-out", help="also write the figures here as JSON (Benchmarks/run_all.py reads it)")
     args = parser.parse_args()
     binary = build([])
     binaries = {"Arbor": None, **{f"Arbor {k}": k for k in args.kernels}}
     best = {name: {n: 0.0 for n in args.sizes} for name in ["numpy", *binaries]}
+    every = {name: {n: [] for n in args.sizes} for name in best}  # every round's figure, for the spread
     load_before = os.getloadavg()
     for _ in range(args.rounds):
         for n in args.sizes:
-            best["numpy"][n] = max(best["numpy"][n], numpy_gflops(n, args.runs))
+            every["numpy"][n].append(numpy_gflops(n, args.runs))
+            best["numpy"][n] = max(best["numpy"][n], every["numpy"][n][-1])
         for name, kernel in binaries.items():
             for n, value in arbor_gflops(binary, args.sizes, args.runs, kernel).items():
+                every[name][n].append(value)
                 best[name][n] = max(best[name][n], value)
     print(f"load average before {load_before[0]:.2f}, after {os.getloadavg()[0]:.2f}")
     header = f"{'size':>6} {'numpy GFLOPS':>13}"
@@ -85,6 +89,12 @@ def main():
         for name in binaries:
             line += f" {best[name][n]:>18.1f} {best[name][n] / best['numpy'][n]:>6.2f}"
         print(line)
+    if args.json_out:
+        with open(args.json_out, "w") as f:
+            json.dump({"sizes": {n: {"numpy": best["numpy"][n], "arbor": best["Arbor"][n],
+                                     "numpy_rounds": every["numpy"][n], "arbor_rounds": every["Arbor"][n]}
+                                 for n in args.sizes},
+                       "loadavg_before": load_before, "loadavg_after": os.getloadavg()}, f, indent=1)
 
 
 if __name__ == "__main__":
