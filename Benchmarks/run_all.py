@@ -280,7 +280,7 @@ BENCHES = {
 
 def table(rows, limits):
     """The markdown table of every row, then the limits line."""
-    lines = ["| measure | anchor | anchor | Arbor | ratio | spread | goal | met | machine limit | load |",
+    lines = ["| measure | anchor | anchor figure | Arbor | ratio | spread (per round) | goal | met | machine limit | load |",
              "|---|---|---|---|---|---|---|---|---|---|"]
     for r in rows:
         ratio = "-" if r.ratio is None else f"{r.ratio:.2f}x"
