@@ -97,15 +97,21 @@ def memcpy_bandwidth(mib=512, runs=5):
 
 
 def dd_bandwidth(directory, mib=512, runs=3):
-    """Median durable write bandwidth in MB/s: `dd ... conv=fdatasync` of MIB MiB of zeros into a new file."""
-    rates = []
+    """Median durable write bandwidth in MB/s (`dd ... conv=fdatasync` of MIB MiB of zeros into a new file)
+    and median cold read bandwidth in MB/s (`dd ... iflag=direct` of that file: no page cache)."""
+    rates, reads = [], []
     for i in range(runs):
         path = Path(directory) / f"dd-{i}.bin"
         t = _timed(lambda: subprocess.run(["dd", "if=/dev/zero", f"of={path}", "bs=8M", f"count={mib // 8}",
                                            "conv=fdatasync"], check=True, capture_output=True))
-        path.unlink()
         rates.append((mib << 20) / t / 1e6)
-    return statistics.median(rates), rates
+        read = subprocess.run(["dd", f"if={path}", "of=/dev/null", "bs=8M", "iflag=direct"], capture_output=True)
+        if read.returncode == 0:  # a file system without O_DIRECT has no cold-read figure
+            t = _timed(lambda: subprocess.run(["dd", f"if={path}", "of=/dev/null", "bs=8M", "iflag=direct"],
+                                              check=True, capture_output=True))
+            reads.append((mib << 20) / t / 1e6)
+        path.unlink()
+    return statistics.median(rates), rates, (statistics.median(reads) if reads else None)
 
 
 def _timed(fn):
@@ -311,7 +317,7 @@ def main():
     started, load_before = time.time(), os.getloadavg()
     with tempfile.TemporaryDirectory(dir=a.tmpdir, prefix="arbor-run-all-") as tmp:
         memcpy = memcpy_bandwidth()
-        a.dd_mbps, dd_rates = dd_bandwidth(tmp, 128 if a.quick else 512)
+        a.dd_mbps, dd_rates, dd_read = dd_bandwidth(tmp, 128 if a.quick else 512)
     a.limit_for = lambda key: (f"dd: {seconds((256 if a.quick else 1024) * 2**20 / (a.dd_mbps * 1e6))}"
                                if key.startswith("write") else "")
     rows, failures = [], []
@@ -322,7 +328,8 @@ def main():
             failures.append(f"{name}: {why}")
     load_after = os.getloadavg()
     limits = (f"Machine limits measured in this run: memcpy {memcpy:.1f} GB/s; `dd conv=fdatasync` "
-              f"{a.dd_mbps:.0f} MB/s (runs {span(dd_rates, '{:.0f}')}). {os.cpu_count()} CPUs; load average "
+              f"{a.dd_mbps:.0f} MB/s (runs {span(dd_rates, '{:.0f}')}); cold read (`dd iflag=direct`) "
+              f"{'-' if dd_read is None else f'{dd_read:.0f}'} MB/s. {os.cpu_count()} CPUs; load average "
               f"{load_before[0]:.2f} at the start, {load_after[0]:.2f} at the end; {(time.time() - started) / 60:.1f} min.")
     text = table(rows, limits)
     if failures:
