@@ -1,19 +1,20 @@
 import Crypto
 import Dispatch
 
-/// SHA-256 of bytes that are being written, computed on a second thread piece
-/// by piece while the writing thread hands the same bytes to the kernel: the
-/// digest costs no extra pass over the data and, with a core to spare, no
-/// extra time. Pieces are hashed in the order they are handed over (one
-/// serial queue); the caller keeps each piece valid until its group is done.
+/// SHA-256 of bytes that are being written, computed on a thread of its own
+/// piece by piece while the writing thread hands the same bytes to the
+/// kernel: the digest costs no extra pass over the data and, with a core to
+/// spare, no extra time. Pieces are hashed in the order they are handed over
+/// (one serial queue); the caller keeps each piece valid until its group is done.
 ///
 /// ```swift
 /// let hasher = PipelinedHasher()
-/// try hasher.hash(tensorBytes) { piece in try file.write(piece) }  // returns when both are done
+/// hasher.submit(piece, group: pieceGroup)   // hashed while `piece` is written
+/// pieceGroup.wait()
 /// let digest = hasher.finalize()
 /// ```
 final class PipelinedHasher: @unchecked Sendable {
-    /// Largest piece handed to the hashing thread at once (the writer's unit too).
+    /// Largest piece callers hand over at once (the writers' buffer size).
     static let chunkBytes = 8 << 20
 
     private var state = SHA256()
@@ -27,24 +28,6 @@ final class PipelinedHasher: @unchecked Sendable {
     func submit(_ bytes: UnsafeRawBufferPointer, group: DispatchGroup) {
         let piece = Piece(bytes: bytes)
         queue.async(group: group) { [self] in state.update(bufferPointer: piece.bytes) }
-    }
-
-    /// Hashes `bytes` while `write` writes them, in pieces of at most
-    /// `chunkBytes`; returns when both are done. The hashing may lag the
-    /// writes within the call (the bytes stay valid until it returns), so
-    /// neither side waits for the other piece by piece.
-    func hash<E: Error>(_ bytes: UnsafeRawBufferPointer, while write: (UnsafeRawBufferPointer) throws(E) -> Void) throws(E) {
-        let pending = DispatchGroup()
-        // Wait for the hashing even when a write fails: the bytes must outlive it.
-        defer { pending.wait() }
-        var start = 0
-        while start < bytes.count {
-            let end = min(bytes.count, start + Self.chunkBytes)
-            let piece = UnsafeRawBufferPointer(rebasing: bytes[start..<end])
-            submit(piece, group: pending)
-            try write(piece)
-            start = end
-        }
     }
 
     /// The digest of everything handed over (waits for the hashing thread).

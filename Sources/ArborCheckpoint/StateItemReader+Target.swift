@@ -12,7 +12,7 @@ extension StateItemReader {
         let wanted = options.filter.map { target.filter($0) } ?? target
         var validation: ValidationOptions = options.castDTypes ? [.ignoreDTypes] : []
         if options.filter != nil { validation.insert(.allowUnexpected) }
-        let problems = try abstractState().mismatches(against: wanted, options: validation)
+        let problems = abstractState().mismatches(against: wanted, options: validation)
         guard problems.isEmpty else { throw .mismatch(path: directory.path, StateMismatchError(problems: problems)) }
 
         var wholeByStorage: [Path: Tensor] = [:]

@@ -30,7 +30,7 @@ import Testing
 
     @Test func digestWhileWritingEqualsTheFilesDigest() throws {
         let directory = try TemporaryDirectory(prefix: "arbor-hash")
-        let direct = HashingFileWriter.straightBytes, gather = HashingFileWriter.bufferBytes
+        let direct = 1 << 20, gather = HashingFileWriter.bufferBytes   // AtomicFile's own buffer; the ring's
         let piece = PipelinedHasher.chunkBytes
         let small = [Int](repeating: 100_003, count: 90)   // several gathering buffers' worth
         let cases: [[Int]] = [[], [0], [1], [direct - 1, 3], [direct, direct + 1], [gather - 20, 30, 5], [piece],

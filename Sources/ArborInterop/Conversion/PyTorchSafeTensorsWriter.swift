@@ -9,19 +9,20 @@ import SafeTensors
 /// file is the one `SafeTensorsWriter` would write. The data differs only in
 /// how it travels: a tensor that is its storage's bytes exactly (the usual
 /// case: contiguous, little-endian, offset 0) is read from the archive with
-/// `pread` in large chunks and written straight out from that one buffer,
-/// and the storage's ZIP CRC-32 is computed on the same chunks while they are
-/// in cache. Reading and checking run on a thread of their own
-/// (`StorageReadAhead`), a chunk ahead of the writing. Other tensors (views
-/// sharing a storage, strided or misaligned ones) are written from their own
-/// bytes, after one CRC pass over their storage. A damaged storage is an error naming its entry and nothing is
-/// left at the destination (the file is written under a temporary name).
+/// `pread` straight into the output's aligned buffers (`PipelinedFileWriter`),
+/// its ZIP CRC-32 is computed there while the bytes are in cache, and the
+/// writing thread sends the full buffers to the device (direct I/O on Linux)
+/// while the next ones are read. One copy in all, and the disk never waits
+/// for the reading. Other tensors (views sharing a storage, strided or
+/// misaligned ones) are written from their own bytes, after one CRC pass over
+/// their storage. A damaged storage is an error naming its entry and nothing
+/// is left at the destination (the file is written under a temporary name).
 struct PyTorchSafeTensorsWriter {
     /// The files to convert.
     var collection: PyTorchCollection
     /// Their tensors, as `collection.tensors()` made them (views and gathered copies).
     var tensors: StateDict
-    /// Bytes read and written per system call.
+    /// Most bytes read per system call (and per CRC update).
     var chunkSize = 4 << 20
 
     /// Where one output tensor's bytes come from.
@@ -39,34 +40,29 @@ struct PyTorchSafeTensorsWriter {
     func write(to url: URL, metadata: [String: String], durable: Bool = true) throws -> Int {
         let (entries, sources) = try plannedSources()
         let plan = try SafeTensorsWriter.makePlan(entries: entries, metadata: metadata, file: url.path)
-        let output: AtomicFile
-        do { output = try AtomicFile(destination: url, durable: durable) } catch { throw SafeTensorsError.io(error) }
+        let output: PipelinedFileWriter
+        do { output = try PipelinedFileWriter(destination: url, expectedBytes: plan.fileSize, durable: durable) } catch {
+            throw SafeTensorsError.io(error)
+        }
         let length = UInt64(plan.header.count)
         try writing { () throws(FileIOError) in
             try output.write((0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) })
             try output.write(plan.header)
         }
-        // Storages are read and checked ahead, on another thread, while the previous chunk is written.
-        var jobs: [StorageReadAhead.Job] = []
-        for entry in plan.entries {
-            if case let .storage(file, stored) = sources[entry.name] { jobs.append(.init(file: file, range: stored.storageRange)) }
-        }
-        let reader = StorageReadAhead(jobs: jobs, chunkSize: chunkSize)
-        defer { reader.finish() }
-        var job = 0
         for entry in plan.entries {
             guard let source = sources[entry.name] else { continue }
             switch source {
             case let .storage(file, stored):
-                var remaining = stored.storageRange.count
-                while remaining > 0 {
-                    let chunk = try reader.next()
-                    try writing { () throws(FileIOError) in try output.write(chunk) }
-                    remaining -= chunk.count
-                    reader.release()
+                var crc = CRC32()
+                var offset = stored.storageRange.lowerBound
+                do {
+                    try output.fill(stored.storageRange.count) { (piece) throws(PyTorchFileError) in
+                        try read(file, into: piece, at: &offset, crc: &crc)
+                    }
+                } catch let error as FileIOError {
+                    throw SafeTensorsError.io(error)
                 }
-                try file.checkStorage(of: stored, crc: reader.checksum(of: job))
-                job += 1
+                try file.checkStorage(of: stored, crc: crc)
             case let .tensor(tensor):
                 try writing { () throws(FileIOError) in
                     do { try tensor.forEachByteChunk(maxBytes: chunkSize) { try output.write($0) } } catch let error as FileIOError {
@@ -79,6 +75,22 @@ struct PyTorchSafeTensorsWriter {
         }
         try writing { () throws(FileIOError) in try output.commit() }
         return plan.infos.last?.dataOffsets.upperBound ?? 0
+    }
+
+    /// Fills `piece` from `file` at `offset` in reads of at most `chunkSize`
+    /// bytes, adding each to `crc`.
+    private func read(_ file: PyTorchFile, into piece: UnsafeMutableRawBufferPointer, at offset: inout Int,
+                      crc: inout CRC32) throws(PyTorchFileError) {
+        var start = 0
+        while start < piece.count {
+            let part = UnsafeMutableRawBufferPointer(rebasing: piece[start..<min(piece.count, start + chunkSize)])
+            do { try file.mapping.read(into: part, at: offset) } catch {
+                throw PyTorchFileError.cannotOpen(file: file.url.path, reason: error.reason)
+            }
+            crc.update(UnsafeRawBufferPointer(part))
+            offset += part.count
+            start += part.count
+        }
     }
 
     /// The entries to plan with and each one's source. Storages that no
