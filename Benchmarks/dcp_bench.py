@@ -28,7 +28,16 @@ barrier to a barrier after the load. A measurement's time is the slowest rank's.
 rounds alternate which tool goes first; each load reads the directory its tool has just
 saved, after dropping that directory's pages from the page cache (posix_fadvise
 DONTNEED on every file), so both loads read from the disk: Arbor's large saves bypass
-the page cache (direct I/O), so a warm-cache load would favour DCP. Peak memory is
+the page cache (direct I/O), so a load straight after the save would favour DCP. Then
+each tool loads again with every file of its directory read into the page cache first
+("load, warm"): that measures the software alone, with the disk out of the way.
+
+The disk's own limit is measured in the same rounds for the same layout ("floor"): N
+fresh processes each write their share of the bytes with 8 MiB direct writes and an
+fsync, starting together, then read them back cold with 8 MiB direct reads. The floor's
+time is from the common start to the last process's end. A save or cold load cannot
+beat it by much (buffered reads get some readahead), so a ratio against DCP is bounded
+by DCP's time over the floor; the report prints both. Peak memory is
 each process's VmHWM minus its VmHWM just before the work (the runtime and imports),
 reported per process as a multiple of its share of the bytes (1.0 = exactly its rows). Medians over rounds, with the min-max
 spread and the load average.
@@ -95,6 +104,37 @@ def dcp_worker(a):
     dist.destroy_process_group()
 
 
+# ---------------------------------------------------------------- disk floor worker (one process)
+
+def floor_worker(a):
+    """Writes (role floor-write) or cold-reads (floor-read) this rank's share with 8 MiB direct
+    I/O, starting at the wall-clock time --start; prints the time it finished."""
+    import mmap
+    chunk = 8 << 20
+    step = (a.rows + a.ranks - 1) // a.ranks
+    lo = min(a.rank * step, a.rows)
+    share = a.tensors * (min(lo + step, a.rows) - lo) * a.columns * 4
+    path = os.path.join(a.dir, f"rank-{a.rank}.bin")
+    buffer = mmap.mmap(-1, chunk)
+    buffer.write(os.urandom(1 << 16) * (chunk >> 16))
+    while time.time() < a.start:
+        time.sleep(0.001)
+    if a.role == "floor-write":
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_DIRECT, 0o644)
+        for offset in range(0, share - share % chunk, chunk):
+            os.pwrite(fd, buffer, offset)
+        os.close(fd)
+        fd = os.open(path, os.O_WRONLY)   # the unaligned tail, then the fsync a save ends with
+        os.pwrite(fd, bytes(share % chunk), share - share % chunk)
+        os.fsync(fd)
+    else:
+        fd = os.open(path, os.O_RDONLY | os.O_DIRECT)
+        for offset in range(0, share, chunk):
+            os.preadv(fd, [buffer], offset)
+    os.close(fd)
+    print(json.dumps({"rank": a.rank, "end": time.time()}))
+
+
 # ---------------------------------------------------------------- driver
 
 def free_port():
@@ -127,9 +167,39 @@ def evict(directory):
                 os.close(fd)
 
 
+def warm(directory):
+    """Reads every file under `directory` once, so a load finds all its pages cached."""
+    for root, _, names in os.walk(directory):
+        for name in names:
+            with open(os.path.join(root, name), "rb", buffering=0) as f:
+                while f.read(16 << 20):
+                    pass
+
+
+def measure_floor(n, directory, a):
+    """The disk's limit for this layout: seconds for N processes to write their shares
+    durably with direct I/O, and to read them back cold."""
+    os.makedirs(directory, exist_ok=True)
+    common = ["--rows", str(a.rows), "--columns", str(a.columns), "--tensors", str(a.tensors), "--ranks", str(n),
+              "--dir", directory]
+    result = {}
+    for role in ("floor-write", "floor-read"):
+        if role == "floor-read":
+            evict(directory)
+        start = time.time() + 0.5   # every process has started (and filled its buffer) by then
+        reports = launch([[sys.executable, __file__, "--worker", "--role", role, "--rank", str(r),
+                           "--start", repr(start)] + common for r in range(n)])
+        result[role] = max(r["end"] for r in reports) - start
+    shutil.rmtree(directory, ignore_errors=True)
+    return result
+
+
 def measure(tool, role, n, directory, a, work):
     if role == "load":
         evict(directory)
+    elif role == "load_warm":
+        warm(directory)
+        role = "load"
     common = ["--rows", str(a.rows), "--columns", str(a.columns), "--tensors", str(a.tensors)]
     if tool == "arbor":
         rendezvous = tempfile.mkdtemp(dir=work, prefix="rendezvous-")
@@ -155,6 +225,7 @@ def main():
     p.add_argument("--role", default="save")
     p.add_argument("--rank", type=int, default=0)
     p.add_argument("--port", type=int, default=0)
+    p.add_argument("--start", type=float, default=0)
     p.add_argument("--dir", default="")
     p.add_argument("--ranks", default="2,4")
     p.add_argument("--rounds", type=int, default=5)
@@ -167,7 +238,7 @@ def main():
     a = p.parse_args()
     if a.worker:
         a.ranks = int(a.ranks)
-        return dcp_worker(a)
+        return floor_worker(a) if a.role.startswith("floor") else dcp_worker(a)
 
     work = tempfile.mkdtemp(dir=a.tmpdir, prefix="dcp-bench-")
     total = a.tensors * a.rows * a.columns * 4
@@ -176,27 +247,42 @@ def main():
     results = {}
     try:
         for n in [int(x) for x in a.ranks.split(",")]:
-            samples = {(t, r): [] for t in ("dcp", "arbor") for r in ("save", "load")}
+            roles = ("save", "load", "load_warm")
+            samples = {(t, r): [] for t in ("dcp", "arbor") for r in roles}
+            floors = {"floor-write": [], "floor-read": []}
             for round_index in range(a.rounds):
                 order = ("arbor", "dcp") if round_index % 2 == 0 else ("dcp", "arbor")
                 for tool in order:
                     directory = os.path.join(work, f"{tool}-{n}-{round_index}")
                     if tool == "arbor":
                         os.makedirs(work, exist_ok=True)
-                    for role in ("save", "load"):
+                    for role in roles:
                         samples[(tool, role)].append(measure(tool, role, n, directory, a, work))
                     shutil.rmtree(directory, ignore_errors=True)
+                for role, seconds in measure_floor(n, os.path.join(work, f"floor-{n}-{round_index}"), a).items():
+                    floors[role].append(seconds)
             results[n] = {f"{t}_{r}": {"seconds": summary([s["seconds"] for s in v]),
-                                       "memory_ratio": summary([s["memory_ratio"] for s in v])}
+                                       "memory_ratio": summary([s["memory_ratio"] for s in v]),
+                                       "ratios": [d["seconds"] / b["seconds"]
+                                                  for d, b in zip(samples[("dcp", r)], samples[("arbor", r)])]}
                           for (t, r), v in samples.items()}
             res = results[n]
+            res["floor_write"] = {"seconds": summary(floors["floor-write"])}
+            res["floor_read"] = {"seconds": summary(floors["floor-read"])}
             print(f"\n{n} processes ({total / n / MiB:.0f} MiB each); load average now {os.getloadavg()[0]:.2f}")
             print(f"{'':14}{'DCP':>22}{'Arbor':>22}{'DCP / Arbor':>14}")
-            for role in ("save", "load"):
+            for role in roles:
                 d, b = res[f"dcp_{role}"]["seconds"], res[f"arbor_{role}"]["seconds"]
-                print(f"{role + ' time':14}{d['median']:>9.3f} s ({d['min']:.2f}-{d['max']:.2f}){b['median']:>9.3f} s "
-                      f"({b['min']:.2f}-{b['max']:.2f}){d['median'] / b['median']:>13.2f}x")
-            for role in ("save", "load"):
+                r = res[f"dcp_{role}"]["ratios"]
+                print(f"{role.replace('_', ' ') + ' time':14}{d['median']:>9.3f} s ({d['min']:.2f}-{d['max']:.2f})"
+                      f"{b['median']:>9.3f} s ({b['min']:.2f}-{b['max']:.2f}){d['median'] / b['median']:>13.2f}x"
+                      f"  (per round {min(r):.2f}-{max(r):.2f})")
+            for role, label in (("floor_write", "save"), ("floor_read", "load")):
+                f = res[role]["seconds"]
+                print(f"{'disk floor':14}{label:>6} {f['median']:.3f} s ({f['min']:.2f}-{f['max']:.2f}): "
+                      f"DCP {res[f'dcp_{label}']['seconds']['median'] / f['median']:.2f}x the floor, "
+                      f"Arbor {res[f'arbor_{label}']['seconds']['median'] / f['median']:.2f}x")
+            for role in roles:
                 d, b = res[f"dcp_{role}"]["memory_ratio"], res[f"arbor_{role}"]["memory_ratio"]
                 print(f"{role + ' peak/share':14}{d['median']:>20.2f}x{b['median']:>20.2f}x")
     finally:
