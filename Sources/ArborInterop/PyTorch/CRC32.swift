@@ -47,9 +47,6 @@ public struct CRC32: Sendable, Equatable {
         case pclmul = 1
         /// VPCLMULQDQ folds of 256-byte blocks (x86-64 with AVX-512).
         case vpclmul = 2
-
-        /// The fastest path this CPU runs.
-        static var available: Path { Path(rawValue: arbor_crc32_path()) ?? .portable }
     }
 
     /// Adds `bytes` by `path` or, when the CPU lacks it, the fastest path it has.
