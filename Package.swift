@@ -57,7 +57,7 @@ let package = Package(
             dependencies: ["Arbor", "ArborDistributed", "SafeTensors", .product(name: "Crypto", package: "swift-crypto"),
                            .product(name: "SystemPackage", package: "swift-system")]
         ),
-        .target(name: "ArborInterop", dependencies: ["Arbor", "SafeTensors", "ArborCheckpoint"]),
+        .target(name: "ArborInterop", dependencies: ["CArborKernels", "Arbor", "SafeTensors", "ArborCheckpoint"]),
         // The CLI's folder and module are `ArborCLI`, not `arbor`: `Arbor` and `arbor`
         // are one path on a case-insensitive disk. The product keeps the name `arbor`.
         .executableTarget(
@@ -71,7 +71,7 @@ let package = Package(
         .executableTarget(
             name: "ArborBench",
             dependencies: [
-                "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop", "ArborExamples",
+                "CArborKernels", "ArborTensor", "SafeTensors", "Arbor", "ArborCheckpoint", "ArborInterop", "ArborExamples",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             path: "Benchmarks/ArborBench"

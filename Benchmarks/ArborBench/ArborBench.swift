@@ -17,6 +17,7 @@ struct ArborBench: ParsableCommand {
             TrainingBenchmark.self,
             LoadBenchmark.self,
             ShardedCheckpointBenchmark.self,
+            CRC32Benchmark.self,
         ]
     )
 }

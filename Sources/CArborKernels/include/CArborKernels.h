@@ -8,6 +8,7 @@
 #define ARBOR_KERNELS_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -50,6 +51,27 @@ void arbor_gelu_tanh_gradient_f32(const float *g, const float *x, float *dx, ptr
 /// ≤ 0 (or -inf, giving 0); results below the f32 normal range are 0. About
 /// 1 ulp; vectorized. With `y` NULL only the sum is computed.
 float arbor_exp_shifted_f32(const float *x, float shift, float *y, ptrdiff_t n);
+
+/// Adds `count` bytes to a running ZIP CRC-32 (reflected polynomial
+/// `0xEDB88320`) and returns the new register. `state` starts at `0xFFFFFFFF`;
+/// the checksum is `~state`. Folds with carry-less multiplication (PCLMULQDQ,
+/// or VPCLMULQDQ with AVX-512) when the CPU has it, else the portable path;
+/// every path gives the same register. Splitting the bytes anywhere across
+/// calls gives the same result: `crc = arbor_crc32_update(crc, chunk, n)`.
+uint32_t arbor_crc32_update(uint32_t state, const void *bytes, size_t count);
+
+/// `arbor_crc32_update` by table look-ups only (zlib's braided CRC), on any CPU:
+/// the reference the carry-less paths are checked and measured against.
+uint32_t arbor_crc32_update_portable(uint32_t state, const void *bytes, size_t count);
+
+/// The CRC-32 path this CPU runs: 2 VPCLMULQDQ (AVX-512, 256-byte blocks),
+/// 1 PCLMULQDQ (64-byte blocks), 0 portable tables (also every non-x86 CPU).
+int arbor_crc32_path(void);
+
+/// `arbor_crc32_update` on at most path `path` (as `arbor_crc32_path` numbers
+/// them; a path the CPU lacks falls to the best it has), so tests and benchmarks
+/// can compare the paths on one machine.
+uint32_t arbor_crc32_update_limited(uint32_t state, const void *bytes, size_t count, int path);
 
 /// A job for `arbor_parallel_run`: called once per worker, `worker` in `0..<workers`.
 typedef void (*arbor_parallel_fn)(void *context, int worker, int workers);
