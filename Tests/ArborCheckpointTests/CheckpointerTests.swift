@@ -201,3 +201,30 @@ import Testing
         #expect(!first.names.isEmpty)
     }
 }
+
+extension CheckpointerTests {
+    /// A data file cut short after the save is an error naming that file when a
+    /// copying restore reads it (which it does with `pread`, never by touching
+    /// a mapping that could raise `SIGBUS`).
+    @Test func aCopyingRestoreOfATruncatedFileIsAnError() throws {
+        let directory = try TemporaryDirectory()
+        let state = try stackState(depth: 2)
+        let url = directory.file("ckpt")
+        try checkpointer.save(["params": .state(state)], to: url, step: 1)
+        let checkpoint = try checkpointer.open(url)
+        let data = try FileManager.default.contentsOfDirectory(atPath: url.appendingPathComponent("params").path)
+            .filter { $0.hasSuffix(".safetensors") }
+        #expect(data.count == 1)
+        let file = url.appendingPathComponent("params").appendingPathComponent(try #require(data.first))
+        #expect(try checkpoint.state("params", copy: true) == state)
+        let handle = try FileHandle(forWritingTo: file)
+        try handle.truncate(atOffset: 16)
+        try handle.close()
+        #expect {
+            _ = try checkpoint.state("params", copy: true)
+        } throws: { error in
+            guard case let .corrupt(path, _) = error as? CheckpointError else { return false }
+            return path == file.path
+        }
+    }
+}
