@@ -95,19 +95,41 @@ public final class MappedFile: @unchecked Sendable {
     /// Fills `buffer` with the file's bytes from `offset` using `pread`, not
     /// the mapping, so a file truncated meanwhile is an error naming it
     /// (`.changedWhileReading`) instead of a `SIGBUS`.
+    ///
+    /// A large read first asks the kernel (Linux `posix_fadvise`) to read the
+    /// whole range now and to read the file in order, then is issued in pieces
+    /// of `readPieceBytes`: on a cold file the device has the whole range
+    /// queued, where one huge `pread` reads a readahead window at a time
+    /// (a cold 2-process restore of 1 GiB: 0.87 s median, against 1.52 s
+    /// without the hints and 1.0 s copying from the mapping).
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(MappedFileError) {
+        if buffer.count > Self.readPieceBytes { adviseSequentialReads(offset..<(offset + buffer.count)) }
         var done = 0
         while done < buffer.count {
             let count: Int
             do {
+                let piece = min(buffer.count, done + Self.readPieceBytes)
                 count = try descriptor.read(fromAbsoluteOffset: Int64(offset + done),
-                                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[done...]))
+                                            into: UnsafeMutableRawBufferPointer(rebasing: buffer[done..<piece]))
             } catch {
                 throw .cannotRead(path: url.path, reason: MappedFile.reason(error))
             }
             if count == 0 { throw .changedWhileReading(path: url.path, expected: byteCount, at: offset + done) }
             done += count
         }
+    }
+
+    /// Largest single `pread` of `read(into:at:)`.
+    public static let readPieceBytes = 8 << 20
+
+    /// Asks for a larger readahead window on the open file and for every
+    /// page of `range` to be read now, asynchronously, so the device has the
+    /// whole range queued instead of one window at a time (hints; Linux only).
+    private func adviseSequentialReads(_ range: Range<Int>) {
+        #if os(Linux)
+        _ = posix_fadvise(descriptor.rawValue, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
+        _ = posix_fadvise(descriptor.rawValue, off_t(range.lowerBound), off_t(range.count), Int32(POSIX_FADV_WILLNEED))
+        #endif
     }
 
     /// The mapped bytes (empty for an empty file).
