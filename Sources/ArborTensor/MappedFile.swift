@@ -103,7 +103,7 @@ public final class MappedFile: @unchecked Sendable {
     /// (a cold 2-process restore of 1 GiB: 0.87 s median, against 1.52 s
     /// without the hints and 1.0 s copying from the mapping).
     public func read(into buffer: UnsafeMutableRawBufferPointer, at offset: Int) throws(MappedFileError) {
-        if buffer.count > Self.readPieceBytes { adviseSequentialReads(offset..<(offset + buffer.count)) }
+        if buffer.count > Self.readPieceBytes { willRead(offset..<(offset + buffer.count)) }
         var done = 0
         while done < buffer.count {
             let count: Int
@@ -124,8 +124,10 @@ public final class MappedFile: @unchecked Sendable {
 
     /// Asks for a larger readahead window on the open file and for every
     /// page of `range` to be read now, asynchronously, so the device has the
-    /// whole range queued instead of one window at a time (hints; Linux only).
-    private func adviseSequentialReads(_ range: Range<Int>) {
+    /// whole range queued instead of one window at a time. Call it before
+    /// reading a range in several smaller `read(into:at:)` calls; larger
+    /// calls do it themselves. A hint: Linux only, a no-op elsewhere.
+    public func willRead(_ range: Range<Int>) {
         #if os(Linux)
         _ = posix_fadvise(descriptor.rawValue, 0, 0, Int32(POSIX_FADV_SEQUENTIAL))
         _ = posix_fadvise(descriptor.rawValue, off_t(range.lowerBound), off_t(range.count), Int32(POSIX_FADV_WILLNEED))

@@ -55,6 +55,7 @@ struct PyTorchSafeTensorsWriter {
             case let .storage(file, stored):
                 var crc = CRC32()
                 var offset = stored.storageRange.lowerBound
+                file.mapping.willRead(stored.storageRange)
                 do {
                     try output.fill(stored.storageRange.count) { (piece) throws(PyTorchFileError) in
                         try read(file, into: piece, at: &offset, crc: &crc)
