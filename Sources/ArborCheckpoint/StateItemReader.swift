@@ -115,10 +115,10 @@ final class StateItemReader {
         for stored in try storedRegions(of: leaf) {
             guard let overlap = stored.box.intersection(box), overlap.elementCount > 0 else { continue }
             let (tensor, file, start) = try mapped(stored, dtype: dtype, path: path)
-            if stored.box == box { return copy ? try owned(tensor, of: file) : tensor }
+            if stored.box == box { return copy ? release(tensor.materialized(), from: [tensor]) : tensor }
             if stored.box.contains(box),
                let view = StateItemReader.contiguousView(box, in: stored.box, dtype: dtype, file: file, dataStart: start) {
-                return copy ? try owned(view, of: file) : view
+                return copy ? release(view.materialized(), from: [view]) : view
             }
             sources.append(ShardedTensor.Shard(device: -1, box: stored.box, data: tensor))
         }
@@ -127,16 +127,6 @@ final class StateItemReader {
             return release(assembled, from: sources.map(\.data))
         } catch {
             throw .corrupt(path: treeURL.path, reason: "\(path): the stored regions do not cover \(box): \(error)")
-        }
-    }
-
-    /// A mapped window read into owned memory with one `pread` rather than
-    /// by touching the mapping: the kernel's readahead streams a cold file
-    /// instead of faulting it in page by page, and a file truncated meanwhile
-    /// is an error naming it rather than a `SIGBUS`.
-    private func owned(_ window: Tensor, of file: SafeTensorsFile) throws(CheckpointError) -> Tensor {
-        do { return try window.readIntoMemory() } catch {
-            throw .corrupt(path: file.url.path, reason: error.description)
         }
     }
 

@@ -204,8 +204,7 @@ import Testing
 
 extension CheckpointerTests {
     /// A data file cut short after the save is an error naming that file when a
-    /// copying restore reads it (which it does with `pread`, never by touching
-    /// a mapping that could raise `SIGBUS`).
+    /// copying restore opens it.
     @Test func aCopyingRestoreOfATruncatedFileIsAnError() throws {
         let directory = try TemporaryDirectory()
         let state = try stackState(depth: 2)
