@@ -14,9 +14,6 @@ import Dispatch
 /// let digest = hasher.finalize()
 /// ```
 final class PipelinedHasher: @unchecked Sendable {
-    /// Largest piece callers hand over at once (the writers' buffer size).
-    static let chunkBytes = 8 << 20
-
     private var state = SHA256()
     private let queue = DispatchQueue(label: "arbor.checkpoint.sha256")
 

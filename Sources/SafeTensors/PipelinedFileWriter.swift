@@ -35,9 +35,6 @@ package final class PipelinedFileWriter: @unchecked Sendable {
     /// to reading the bytes, which stay valid until `group` is done.
     package typealias Observer = (_ bytes: UnsafeRawBufferPointer, _ group: DispatchGroup) -> Void
 
-    /// The file's final name.
-    package var destination: URL { file.destination }
-
     private let file: AtomicFile
     private let sink: Sink
     private let observer: Observer?

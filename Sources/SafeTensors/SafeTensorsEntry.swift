@@ -66,10 +66,11 @@ public struct SafeTensorsEntry: Sendable {
     /// Calls `body` with the payload's bytes in order, in chunks: a mapped
     /// tensor is read with `pread` (`Tensor.forEachByteChunk`), so a source
     /// file truncated during a write is an error naming it, not a `SIGBUS`.
-    func forEachChunk(_ body: (UnsafeRawBufferPointer) throws(FileIOError) -> Void) throws(FileIOError) {
+    func forEachChunk(maxBytes: Int = 1 << 20,
+                      _ body: (UnsafeRawBufferPointer) throws(FileIOError) -> Void) throws(FileIOError) {
         guard case let .tensor(tensor) = payload else { return try withBytes(body) }
         do {
-            try tensor.forEachByteChunk { chunk in try body(chunk) }
+            try tensor.forEachByteChunk(maxBytes: maxBytes) { chunk in try body(chunk) }
         } catch let error as FileIOError {
             throw error
         } catch let error as MappedFileError {

@@ -54,15 +54,31 @@ public enum SafeTensorsWriter {
             let file: any FileSink = durable
                 ? try PipelinedFileWriter(destination: url, expectedBytes: plan.fileSize)
                 : try AtomicFile(destination: url, durable: false)
-            try file.write(lengthPrefix(plan.header.count))
-            try file.write(plan.header)
-            for entry in plan.entries {
-                try entry.forEachChunk { (bytes) throws(FileIOError) in try file.write(bytes) }
-            }
+            try emit(plan) { (bytes) throws(FileIOError) in try file.write(bytes) }
             try file.commit()
         } catch {
             throw .io(error)
         }
+    }
+
+    /// Hands the file `plan` describes to `write` in order: the length
+    /// prefix and header, then every entry's bytes (a mapped tensor read with
+    /// `pread` in pieces of `PipelinedFileWriter.bufferBytes`). The one loop
+    /// every writer of a plan shares, whatever it writes to.
+    package static func emit(_ plan: Plan, _ write: (UnsafeRawBufferPointer) throws(FileIOError) -> Void)
+        throws(FileIOError) {
+        try emitHeader(of: plan, write)
+        for entry in plan.entries {
+            try entry.forEachChunk(maxBytes: PipelinedFileWriter.bufferBytes, write)
+        }
+    }
+
+    /// Hands `plan`'s length prefix and header to `write`.
+    package static func emitHeader(of plan: Plan, _ write: (UnsafeRawBufferPointer) throws(FileIOError) -> Void)
+        throws(FileIOError) {
+        let prefix = lengthPrefix(plan.header.count)
+        try prefix.withUnsafeBytes { raw in Result { () throws(FileIOError) in try write(raw) } }.get()
+        try plan.header.withUnsafeBytes { raw in Result { () throws(FileIOError) in try write(raw) } }.get()
     }
 
     /// The whole file as bytes in memory (for small files, tests and hashing).

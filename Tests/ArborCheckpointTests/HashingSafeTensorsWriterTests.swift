@@ -31,7 +31,7 @@ import Testing
     @Test func digestWhileWritingEqualsTheFilesDigest() throws {
         let directory = try TemporaryDirectory(prefix: "arbor-hash")
         let direct = 1 << 20, gather = HashingFileWriter.bufferBytes   // AtomicFile's own buffer; the ring's
-        let piece = PipelinedHasher.chunkBytes
+        let piece = HashingFileWriter.bufferBytes
         let small = [Int](repeating: 100_003, count: 90)   // several gathering buffers' worth
         let cases: [[Int]] = [[], [0], [1], [direct - 1, 3], [direct, direct + 1], [gather - 20, 30, 5], [piece],
                               [piece * 2 + 5, 7, piece + 1], small + [direct] + small]
@@ -42,14 +42,14 @@ import Testing
 
     @Test func aMappedSourceIsHashedThroughItsChunks() throws {
         let directory = try TemporaryDirectory(prefix: "arbor-hash")
-        let sizes = [PipelinedHasher.chunkBytes + 123, 10]
+        let sizes = [HashingFileWriter.bufferBytes + 123, 10]
         let source = directory.file("source.safetensors")
         try SafeTensorsWriter.write(entries: try Self.entries(sizes), to: source)
         let mapped = try SafeTensorsFile(contentsOf: source)
         let tensors = try mapped.names.sorted().map { ($0, try mapped.tensor(named: $0)) }
         #expect(tensors.allSatisfy { $0.1.isMemoryMapped })
         let entries = tensors.map { SafeTensorsEntry(name: $0.0, tensor: $0.1) }
-        #expect(entries.contains { $0.byteCount > PipelinedHasher.chunkBytes })
+        #expect(entries.contains { $0.byteCount > HashingFileWriter.bufferBytes })
         try Self.check(entries, in: directory, name: "copy.safetensors")
     }
 }

@@ -44,10 +44,8 @@ struct PyTorchSafeTensorsWriter {
         do { output = try PipelinedFileWriter(destination: url, expectedBytes: plan.fileSize, durable: durable) } catch {
             throw SafeTensorsError.io(error)
         }
-        let length = UInt64(plan.header.count)
         try writing { () throws(FileIOError) in
-            try output.write((0..<8).map { UInt8(truncatingIfNeeded: length >> (8 * UInt64($0))) })
-            try output.write(plan.header)
+            try SafeTensorsWriter.emitHeader(of: plan) { (bytes) throws(FileIOError) in try output.write(bytes) }
         }
         for entry in plan.entries {
             guard let source = sources[entry.name] else { continue }
