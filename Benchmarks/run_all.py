@@ -276,6 +276,11 @@ def bench_convert(a):
         rows.append(Row(f".bin → safetensors, {label}", "torch.load + save_file", seconds(py["median"]),
                         seconds(ar["median"]), py["median"] / ar["median"],
                         span(per_round) or f"{py['min'] / ar['max']:.2f}–{py['max'] / ar['min']:.2f}", ">= 2.0x", limit))
+    py_wall = data["python_wall_s"]["median"]
+    rows.append(Row(".bin → safetensors, whole process (Python's includes `import torch`)", "python convert script",
+                    seconds(py_wall), seconds(ar["median"]), py_wall / ar["median"],
+                    f"{data['python_wall_s']['min'] / ar['max']:.2f}–{data['python_wall_s']['max'] / ar['min']:.2f}",
+                    ">= 2.0x"))
     if floor:
         rows.append(Row(".bin → safetensors ÷ durable direct write of the output's bytes", "disk", seconds(floor),
                         seconds(ar["median"]), ar["median"] / floor, span(rounds.get("arbor_wall / floor", []))))
