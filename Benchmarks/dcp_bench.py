@@ -56,7 +56,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import MiB, versions, vm_hwm  # noqa: E402
+from bench_common import MiB, direct_io_buffer, versions, vm_hwm  # noqa: E402
 
 
 # ---------------------------------------------------------------- DCP worker (one rank)
@@ -111,14 +111,12 @@ def floor_worker(a):
     """Writes (role floor-write) this rank's share with 8 MiB direct writes and an fsync, or
     reads it back cold (floor-read) with 8 MiB buffered reads, starting at the wall-clock time
     --start; prints the time it finished."""
-    import mmap
     chunk = 8 << 20
     step = (a.rows + a.ranks - 1) // a.ranks
     lo = min(a.rank * step, a.rows)
     share = a.tensors * (min(lo + step, a.rows) - lo) * a.columns * 4
     path = os.path.join(a.dir, f"rank-{a.rank}.bin")
-    buffer = mmap.mmap(-1, chunk)
-    buffer.write(os.urandom(1 << 16) * (chunk >> 16))
+    buffer = direct_io_buffer(chunk)
     while time.time() < a.start:
         time.sleep(0.001)
     if a.role == "floor-write":

@@ -55,7 +55,7 @@ from collections import OrderedDict
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from bench_common import MiB, versions  # noqa: E402
+from bench_common import MiB, direct_io_buffer, versions  # noqa: E402
 
 PY_CONVERT = r"""
 import json, os, resource, sys, time
@@ -120,10 +120,8 @@ def timed(cmd):
 
 def disk_floor(path, size):
     """Seconds to write `size` bytes durably with 8 MiB direct writes (the disk's limit)."""
-    import mmap
     chunk = 8 << 20
-    buffer = mmap.mmap(-1, chunk)
-    buffer.write(os.urandom(1 << 16) * (chunk >> 16))
+    buffer = direct_io_buffer(chunk)
     start = time.perf_counter()
     fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_DIRECT, 0o644)
     for offset in range(0, size - size % chunk, chunk):

@@ -10,7 +10,9 @@ import Foundation
 /// A file of at least one buffer is written with direct I/O where the system
 /// has it (`AtomicFile.setDirect`, Linux): the device reads the buffers and
 /// the kernel copies nothing into the page cache, which is most of the cost
-/// of a large buffered write on a virtual machine. The unaligned tail is
+/// of a large buffered write on a virtual machine; the buffers are huge
+/// pages where the system has them (`TransferBuffers`), so each write
+/// reaches the device in a few large requests. The unaligned tail is
 /// written normally and `commit()` syncs as always. Each full buffer can also
 /// be handed to an observer running beside the write (a SHA-256 on another
 /// thread); a buffer is reused only when its write and its observer are done.
@@ -38,7 +40,7 @@ package final class PipelinedFileWriter: @unchecked Sendable {
     private let file: AtomicFile
     private let sink: Sink
     private let observer: Observer?
-    private let buffers: [UnsafeMutableRawPointer]
+    private let buffers = TransferBuffers(count: PipelinedFileWriter.bufferCount, bytes: PipelinedFileWriter.bufferBytes)
     private let inUse = (0..<PipelinedFileWriter.bufferCount).map { _ in DispatchGroup() }
     private let queue = DispatchQueue(label: "arbor.file-writer")
     private var current = 0
@@ -51,16 +53,12 @@ package final class PipelinedFileWriter: @unchecked Sendable {
         file = try AtomicFile(destination: destination, durable: durable)
         sink = Sink(file: file)
         self.observer = observer
-        buffers = (0..<Self.bufferCount).map { _ in
-            UnsafeMutableRawPointer.allocate(byteCount: Self.bufferBytes, alignment: AtomicFile.directAlignment)
-        }
         if expectedBytes >= Self.bufferBytes { file.setDirect(true) }
     }
 
     deinit {
         drain()   // the writing thread and the observer may still read a buffer
         file.abort()
-        for buffer in buffers { buffer.deallocate() }
     }
 
     /// Appends `bytes` (copied; valid only for the call).
