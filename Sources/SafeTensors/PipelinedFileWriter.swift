@@ -40,7 +40,7 @@ package final class PipelinedFileWriter: @unchecked Sendable {
     private let file: AtomicFile
     private let sink: Sink
     private let observer: Observer?
-    private let buffers = TransferBuffers(count: PipelinedFileWriter.bufferCount, bytes: PipelinedFileWriter.bufferBytes)
+    private let buffers: TransferBuffers
     private let inUse = (0..<PipelinedFileWriter.bufferCount).map { _ in DispatchGroup() }
     private let queue = DispatchQueue(label: "arbor.file-writer")
     private var current = 0
@@ -53,7 +53,10 @@ package final class PipelinedFileWriter: @unchecked Sendable {
         file = try AtomicFile(destination: destination, durable: durable)
         sink = Sink(file: file)
         self.observer = observer
-        if expectedBytes >= Self.bufferBytes { file.setDirect(true) }
+        let direct = expectedBytes >= Self.bufferBytes
+        // Huge pages only pay for direct writes; a small file would fault in 2 MiB for a few bytes.
+        buffers = TransferBuffers(count: Self.bufferCount, bytes: Self.bufferBytes, hugePages: direct)
+        if direct { file.setDirect(true) }
     }
 
     deinit {

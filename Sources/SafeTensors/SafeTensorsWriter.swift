@@ -42,18 +42,17 @@ public enum SafeTensorsWriter {
     /// Writes entries (tensors or raw bytes) to `url` atomically. `durable: false`
     /// skips the `fsync`s (see `AtomicFile.init(destination:durable:)`).
     ///
-    /// A durable write goes through `PipelinedFileWriter`: a writing thread
-    /// sends each full buffer to the device (direct I/O on Linux) while the
-    /// next is copied, so it ends close to the disk's own speed. Without
-    /// durability the bytes only need to reach the page cache, which a
-    /// buffered write does fastest.
+    /// The write goes through `PipelinedFileWriter`: a writing thread sends
+    /// each full buffer to the device (direct I/O on Linux) while the next is
+    /// copied, so it ends close to the disk's own speed. That holds without
+    /// durability too: filling a gigabyte of fresh page-cache pages took
+    /// 0.9–1.0 s on a virtual machine where the direct writes took 0.47 s,
+    /// and a large file just written is seldom read back at once.
     public static func write(entries: [SafeTensorsEntry], metadata: [String: String]? = nil, to url: URL,
                              durable: Bool = true) throws(SafeTensorsError) {
         let plan = try makePlan(entries: entries, metadata: metadata, file: url.path)
         do {
-            let file: any FileSink = durable
-                ? try PipelinedFileWriter(destination: url, expectedBytes: plan.fileSize)
-                : try AtomicFile(destination: url, durable: false)
+            let file = try PipelinedFileWriter(destination: url, expectedBytes: plan.fileSize, durable: durable)
             try emit(plan) { (bytes) throws(FileIOError) in try file.write(bytes) }
             try file.commit()
         } catch {

@@ -25,20 +25,15 @@ package final class TransferBuffers: @unchecked Sendable {
     /// The whole mapping to unmap, or nil for memory from the allocator.
     private let mapping: (address: UnsafeMutableRawPointer, length: Int)?
 
-    /// Reserves `count` buffers of `bytes` (a multiple of 4 KiB) each.
-    package init(count: Int, bytes: Int) {
+    /// Reserves `count` buffers of `bytes` (a multiple of 4 KiB) each, on huge
+    /// pages if `hugePages` and the system has them.
+    package init(count: Int, bytes: Int, hugePages: Bool = true) {
         precondition(count > 0 && bytes > 0 && bytes % AtomicFile.directAlignment == 0)
         self.count = count
         self.bytes = bytes
         let total = count * bytes
         #if os(Linux)
-        let length = total + Self.hugePageBytes
-        if let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
-           address != UnsafeMutableRawPointer(bitPattern: -1) {
-            let misalignment = Int(bitPattern: address) % Self.hugePageBytes
-            let aligned = address + (misalignment == 0 ? 0 : Self.hugePageBytes - misalignment)
-            // Advice, not a demand: without huge pages the memory is still good.
-            _ = madvise(aligned, total, 14)   // MADV_HUGEPAGE
+        if hugePages, let (address, length, aligned) = Self.mapHugePages(total) {
             start = aligned
             mapping = (address, length)
             return
@@ -47,6 +42,22 @@ package final class TransferBuffers: @unchecked Sendable {
         start = UnsafeMutableRawPointer.allocate(byteCount: total, alignment: AtomicFile.directAlignment)
         mapping = nil
     }
+
+    #if os(Linux)
+    /// A private anonymous mapping with `total` bytes from a 2 MiB boundary,
+    /// advised to use huge pages; nil if the system refuses the mapping.
+    private static func mapHugePages(_ total: Int)
+        -> (address: UnsafeMutableRawPointer, length: Int, aligned: UnsafeMutableRawPointer)? {
+        let length = total + hugePageBytes
+        guard let address = mmap(nil, length, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              address != UnsafeMutableRawPointer(bitPattern: -1) else { return nil }
+        let misalignment = Int(bitPattern: address) % hugePageBytes
+        let aligned = address + (misalignment == 0 ? 0 : hugePageBytes - misalignment)
+        // Advice, not a demand: without huge pages the memory is still good.
+        _ = madvise(aligned, total, 14)   // MADV_HUGEPAGE
+        return (address, length, aligned)
+    }
+    #endif
 
     deinit {
         #if os(Linux)

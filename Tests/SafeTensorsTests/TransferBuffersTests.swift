@@ -2,18 +2,15 @@ import Testing
 @testable import SafeTensors
 
 /// `TransferBuffers` gives separate, fully writable buffers aligned for
-/// direct I/O (and to huge pages where it maps them itself).
+/// direct I/O, from one huge-page mapping or from the allocator.
 @Suite struct TransferBuffersTests {
-    @Test func buffersAreAlignedSeparateAndWritable() {
+    @Test(arguments: [true, false])
+    func buffersAreAlignedSeparateAndWritable(hugePages: Bool) {
         let bytes = 3 * AtomicFile.directAlignment
-        let buffers = TransferBuffers(count: 3, bytes: bytes)
+        let buffers = TransferBuffers(count: 3, bytes: bytes, hugePages: hugePages)
         for index in 0..<3 {
-            let start = Int(bitPattern: buffers[index])
-            #expect(start % AtomicFile.directAlignment == 0)
-            #if os(Linux)
-            #expect((start - Int(bitPattern: buffers[0])) == index * bytes)
-            #expect(Int(bitPattern: buffers[0]) % TransferBuffers.hugePageBytes == 0)
-            #endif
+            #expect(Int(bitPattern: buffers[index]) % AtomicFile.directAlignment == 0)
+            #expect(Int(bitPattern: buffers[index]) - Int(bitPattern: buffers[0]) == index * bytes)
             buffers[index].initializeMemory(as: UInt8.self, repeating: UInt8(index + 1), count: bytes)
         }
         // Each buffer still holds its own bytes: none overlaps another.
@@ -21,11 +18,14 @@ import Testing
             let view = UnsafeRawBufferPointer(start: buffers[index], count: bytes)
             #expect(view.allSatisfy { $0 == UInt8(index + 1) })
         }
+        #if os(Linux)
+        if hugePages { #expect(Int(bitPattern: buffers[0]) % TransferBuffers.hugePageBytes == 0) }
+        #endif
     }
 
-    @Test func eightMebibyteRingIsHugePageAligned() {
+    @Test func thePipelinedWritersRingIsOneHugePageAlignedMapping() {
         let buffers = TransferBuffers(count: PipelinedFileWriter.bufferCount, bytes: PipelinedFileWriter.bufferBytes)
-        #expect(Int(bitPattern: buffers[1]) - Int(bitPattern: buffers[0]) == PipelinedFileWriter.bufferBytes)
+        #expect(Int(bitPattern: buffers[3]) - Int(bitPattern: buffers[0]) == 3 * PipelinedFileWriter.bufferBytes)
         #if os(Linux)
         #expect(Int(bitPattern: buffers[0]) % TransferBuffers.hugePageBytes == 0)
         #endif
