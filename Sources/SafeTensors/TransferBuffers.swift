@@ -32,7 +32,7 @@ package final class TransferBuffers: @unchecked Sendable {
         self.count = count
         self.bytes = bytes
         let total = count * bytes
-        #if os(Linux)
+        #if canImport(Glibc)
         if hugePages, let (address, length, aligned) = Self.mapHugePages(total) {
             start = aligned
             mapping = (address, length)
@@ -43,7 +43,7 @@ package final class TransferBuffers: @unchecked Sendable {
         mapping = nil
     }
 
-    #if os(Linux)
+    #if canImport(Glibc)
     /// A private anonymous mapping with `total` bytes from a 2 MiB boundary,
     /// advised to use huge pages; nil if the system refuses the mapping.
     private static func mapHugePages(_ total: Int)
@@ -60,7 +60,7 @@ package final class TransferBuffers: @unchecked Sendable {
     #endif
 
     deinit {
-        #if os(Linux)
+        #if canImport(Glibc)
         if let mapping {
             munmap(mapping.address, mapping.length)
             return
