@@ -43,10 +43,9 @@ package final class TensorStorage: @unchecked Sendable {
     package init(allocating byteCount: Int, zeroed: Bool = true) {
         // Callers pass checked sizes (`Tensor.byteCount(shape:dtype:)`, a file's validated header).
         precondition(byteCount >= 0, "TensorStorage: negative byte count \(byteCount)")
-        let huge = byteCount >= TensorStorage.hugePageThreshold
-        let pointer = UnsafeMutableRawPointer.allocate(
-            byteCount: Swift.max(byteCount, 1), alignment: huge ? TensorStorage.hugePageSize : TensorStorage.alignment)
-        if huge { TensorStorage.adviseHugePages(pointer, byteCount) }
+        let pointer = byteCount >= TensorStorage.hugePageThreshold
+            ? TensorStorage.allocateOnHugePages(byteCount)
+            : UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: TensorStorage.alignment)
         if zeroed { memset(pointer, 0, byteCount) }
         self.baseAddress = pointer
         self.byteCount = byteCount
@@ -58,7 +57,17 @@ package final class TensorStorage: @unchecked Sendable {
     /// for transparent huge pages (the alignment costs address space only).
     static let hugePageThreshold = 2 << 20
     /// The x86-64 and arm64 (4 KiB base page) transparent huge page size.
-    static let hugePageSize = 2 << 20
+    package static let hugePageSize = 2 << 20
+
+    /// `byteCount` bytes aligned to `hugePageSize` and advised to use huge
+    /// pages (see `adviseHugePages`); free them with `deallocate()`. Also for
+    /// the buffers a device reads directly, where 2 MiB pages turn one large
+    /// write into a few large requests (SafeTensors' `TransferBuffers`).
+    package static func allocateOnHugePages(_ byteCount: Int) -> UnsafeMutableRawPointer {
+        let pointer = UnsafeMutableRawPointer.allocate(byteCount: Swift.max(byteCount, 1), alignment: hugePageSize)
+        adviseHugePages(pointer, byteCount)
+        return pointer
+    }
 
     /// Asks the kernel to back a fresh buffer (2 MiB aligned) with transparent
     /// huge pages (`MADV_HUGEPAGE`; Linux's default THP mode, `madvise`, only

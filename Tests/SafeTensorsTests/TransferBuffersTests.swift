@@ -1,8 +1,9 @@
+import ArborTensor
 import Testing
 @testable import SafeTensors
 
 /// `TransferBuffers` gives separate, fully writable buffers aligned for
-/// direct I/O, from one huge-page mapping or from the allocator.
+/// direct I/O, on huge pages or from the allocator.
 @Suite struct TransferBuffersTests {
     @Test(arguments: [true, false])
     func buffersAreAlignedSeparateAndWritable(hugePages: Bool) {
@@ -18,16 +19,12 @@ import Testing
             let view = UnsafeRawBufferPointer(start: buffers[index], count: bytes)
             #expect(view.allSatisfy { $0 == UInt8(index + 1) })
         }
-        #if os(Linux)
-        if hugePages { #expect(Int(bitPattern: buffers[0]) % TransferBuffers.hugePageBytes == 0) }
-        #endif
+        if hugePages { #expect(Int(bitPattern: buffers[0]) % TensorStorage.hugePageSize == 0) }
     }
 
-    @Test func thePipelinedWritersRingIsOneHugePageAlignedMapping() {
+    @Test func thePipelinedWritersRingIsOneHugePageAlignedBlock() {
         let buffers = TransferBuffers(count: PipelinedFileWriter.bufferCount, bytes: PipelinedFileWriter.bufferBytes)
         #expect(Int(bitPattern: buffers[3]) - Int(bitPattern: buffers[0]) == 3 * PipelinedFileWriter.bufferBytes)
-        #if os(Linux)
-        #expect(Int(bitPattern: buffers[0]) % TransferBuffers.hugePageBytes == 0)
-        #endif
+        #expect(Int(bitPattern: buffers[0]) % TensorStorage.hugePageSize == 0)
     }
 }
