@@ -38,7 +38,7 @@ public enum FSDPChecks {
 
     /// A check that FSDP on the group equals the accumulating single process
     /// bitwise and the plain global-batch run to `globalTolerance`.
-    static func agreement<M: Module>(
+    static func agreement<M: Module & SendableMetatype>(
         _ name: String, _ task: TrainingTask<M>, steps: Int = 3, globalTolerance: Double,
         optimizer: @escaping @Sendable () -> any Optimizer
     ) -> DistributedCheck {

@@ -8,7 +8,7 @@ import Testing
 /// process that accumulates the ranks' mean gradients in rank order, and
 /// within rounding of the process that takes one mean over each global batch.
 @Suite struct FSDPTrainerTests {
-    static func check<M: Module>(
+    static func check<M: Module & SendableMetatype>(
         _ label: String, _ task: TrainingTask<M>, ranks: Int, steps: Int = 3, globalTolerance: Double,
         optimizer: @escaping @Sendable () -> any Optimizer
     ) throws {

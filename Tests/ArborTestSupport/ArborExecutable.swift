@@ -90,8 +90,8 @@ public enum ArborExecutable {
                            keeping: Int = 0) throws -> Outcome {
         let scratch = try TemporaryDirectory(prefix: "arbor-run")
         let outURL = scratch.file("stdout"), errURL = scratch.file("stderr")
-        FileManager.default.createFile(atPath: outURL.path, contents: nil)
-        FileManager.default.createFile(atPath: errURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: outURL.path, contents: nil)
+        _ = FileManager.default.createFile(atPath: errURL.path, contents: nil)
         let out = try FileHandle(forWritingTo: outURL), err = try FileHandle(forWritingTo: errURL)
         let process = try start(arguments, stdout: out, stderr: err)
         let deadline = Date().addingTimeInterval(timeout)
